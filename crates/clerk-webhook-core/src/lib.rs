@@ -65,6 +65,7 @@ pub mod data;
 mod error;
 mod event;
 mod headers;
+pub mod receive;
 #[cfg(feature = "samples")]
 pub mod samples;
 mod secret;
@@ -76,6 +77,7 @@ mod webhook;
 pub use error::{PayloadProblem, SecretProblem, WebhookError};
 pub use event::{ClerkEvent, EVENT_TYPES};
 pub use headers::{HeaderNames, HeaderSource, STANDARD_HEADERS, SVIX_HEADERS};
+pub use receive::{DEFAULT_BODY_LIMIT, Rejection, WebhookConfig};
 pub use secret::{SECRET_PREFIX, SigningSecret};
 pub use timestamp::DEFAULT_TOLERANCE;
 pub use verifier::{SECRET_ENV_VAR, VerifiedHeaders, WebhookVerifier};

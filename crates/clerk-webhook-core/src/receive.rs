@@ -1,0 +1,307 @@
+//! What every framework integration shares: configuration, the body limit, and how a
+//! failure maps to a response.
+//!
+//! The integrations (`clerk-webhook-axum`, `-actix-web`, `-poem`, `-rocket`, `-warp`) are thin
+//! glue around this module, so they behave the same by construction:
+//!
+//! | situation | status | body (`text/plain`) |
+//! |---|---|---|
+//! | verified | handler's choice | handler's choice |
+//! | `Content-Length` or the body itself over the limit | 413 | `Webhook payload too large` |
+//! | the body could not be read (client aborted, bad chunking) | 400 | `Error reading webhook body` |
+//! | any [`WebhookError`] | 400 | `Error verifying webhook` |
+//! | no [`WebhookConfig`] in the app's state | 500 | `Webhook receiver is not configured` |
+//!
+//! Every rejection is logged once, through `tracing`, with its precise reason
+//! (`Error verifying webhook: No matching signature found`). Nothing logged ever holds a
+//! secret or a signature.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::WebhookError;
+use crate::headers::HeaderSource;
+use crate::verifier::WebhookVerifier;
+use crate::webhook::VerifiedWebhook;
+
+/// The default body limit: 1 MiB. Clerk's events are a few KB; Svix caps payloads well
+/// below this.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The `Content-Type` of every rejection's body.
+pub const REJECTION_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
+/// What a framework integration needs: the verifier and the body limit.
+///
+/// Put it in your app's state the framework's usual way; cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    verifier: WebhookVerifier,
+    body_limit: usize,
+}
+
+impl WebhookConfig {
+    /// A configuration with the default 1 MiB body limit.
+    #[must_use]
+    pub fn new(verifier: WebhookVerifier) -> Self {
+        Self {
+            verifier,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Reads the secret(s) from `CLERK_WEBHOOK_SIGNING_SECRET`.
+    ///
+    /// # Errors
+    /// As [`WebhookVerifier::from_env`].
+    pub fn from_env() -> Result<Self, WebhookError> {
+        WebhookVerifier::from_env().map(Self::new)
+    }
+
+    /// The largest body accepted, in bytes; a body of exactly this size is accepted.
+    #[must_use]
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The verifier.
+    #[must_use]
+    pub fn verifier(&self) -> &WebhookVerifier {
+        &self.verifier
+    }
+
+    /// The body limit, in bytes.
+    #[must_use]
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Refuses a request whose declared `Content-Length` is over the limit, before any of
+    /// the body is read. A missing or unparsable header passes: the limit is enforced again
+    /// while reading.
+    ///
+    /// # Errors
+    /// [`Rejection::PayloadTooLarge`].
+    pub fn check_declared_length(&self, content_length: Option<&[u8]>) -> Result<(), Rejection> {
+        let declared = content_length
+            .and_then(|value| std::str::from_utf8(value).ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
+        match declared {
+            Some(length) if length > self.body_limit as u64 => {
+                Err(Rejection::too_large(self.body_limit))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A collector for the body that enforces the limit, sized from the declared length.
+    #[must_use]
+    pub fn body_collector(&self, content_length: Option<&[u8]>) -> BodyCollector {
+        let hint = content_length
+            .and_then(|value| std::str::from_utf8(value).ok())
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        BodyCollector {
+            limit: self.body_limit,
+            buf: BytesMut::with_capacity(hint.min(self.body_limit)),
+        }
+    }
+
+    /// Verifies a complete body and parses it.
+    ///
+    /// # Errors
+    /// [`Rejection::Verification`], logged with its reason.
+    pub fn verify<'h>(
+        &self,
+        headers: impl HeaderSource<'h>,
+        body: impl Into<Bytes>,
+    ) -> Result<VerifiedWebhook, Rejection> {
+        self.verifier
+            .verify(headers, body)
+            .map_err(|error| Rejection::Verification(error).logged())
+    }
+}
+
+impl From<WebhookVerifier> for WebhookConfig {
+    fn from(verifier: WebhookVerifier) -> Self {
+        Self::new(verifier)
+    }
+}
+
+/// Gathers body chunks up to the limit.
+#[derive(Debug)]
+pub struct BodyCollector {
+    limit: usize,
+    buf: BytesMut,
+}
+
+impl BodyCollector {
+    /// Appends a chunk.
+    ///
+    /// # Errors
+    /// [`Rejection::PayloadTooLarge`] as soon as the body passes the limit; nothing past the
+    /// limit is buffered.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), Rejection> {
+        if chunk.len() > self.limit - self.buf.len() {
+            return Err(Rejection::too_large(self.limit));
+        }
+        self.buf.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The whole body.
+    #[must_use]
+    pub fn finish(self) -> Bytes {
+        self.buf.freeze()
+    }
+}
+
+/// Why a request was not handed to the handler. Each integration wraps it in its
+/// `WebhookRejection`, which turns it into the framework's response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The body, declared or actual, is over the limit.
+    #[error("Webhook payload too large: the limit is {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+    /// The body could not be read.
+    #[error("Error reading webhook body: {0}")]
+    BodyRead(String),
+    /// Verification failed.
+    #[error("Error verifying webhook: {0}")]
+    Verification(WebhookError),
+    /// The app has no [`WebhookConfig`] where the integration looks for it.
+    #[error("Webhook receiver is not configured: {0}")]
+    NotConfigured(&'static str),
+}
+
+impl Rejection {
+    /// [`Rejection::PayloadTooLarge`], logged.
+    #[must_use]
+    pub fn too_large(limit: usize) -> Self {
+        Self::PayloadTooLarge { limit }.logged()
+    }
+
+    /// [`Rejection::BodyRead`], logged.
+    #[must_use]
+    pub fn body_read(error: impl std::fmt::Display) -> Self {
+        Self::BodyRead(error.to_string()).logged()
+    }
+
+    /// [`Rejection::NotConfigured`], logged as an error: this is the server's fault.
+    #[must_use]
+    pub fn not_configured(what: &'static str) -> Self {
+        Self::NotConfigured(what).logged()
+    }
+
+    fn logged(self) -> Self {
+        match &self {
+            Self::NotConfigured(_) => tracing::error!("{self}"),
+            _ => tracing::warn!("{self}"),
+        }
+        self
+    }
+
+    /// The HTTP status: 413, 400 or 500.
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::PayloadTooLarge { .. } => 413,
+            Self::BodyRead(_) | Self::Verification(_) => 400,
+            Self::NotConfigured(_) => 500,
+        }
+    }
+
+    /// The response body: a fixed text that tells an attacker nothing.
+    #[must_use]
+    pub fn response_body(&self) -> &'static str {
+        match self {
+            Self::PayloadTooLarge { .. } => "Webhook payload too large",
+            Self::BodyRead(_) => "Error reading webhook body",
+            Self::Verification(_) => "Error verifying webhook",
+            Self::NotConfigured(_) => "Webhook receiver is not configured",
+        }
+    }
+
+    /// The verification error, when that is what this is.
+    #[must_use]
+    pub fn webhook_error(&self) -> Option<&WebhookError> {
+        match self {
+            Self::Verification(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(limit: usize) -> WebhookConfig {
+        let verifier = WebhookVerifier::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        WebhookConfig::new(verifier.unwrap()).with_body_limit(limit)
+    }
+
+    #[test]
+    fn declared_length_is_checked_against_the_limit() {
+        let config = config(10);
+        assert!(config.check_declared_length(Some(b"10")).is_ok());
+        assert!(config.check_declared_length(None).is_ok());
+        assert!(config.check_declared_length(Some(b"junk")).is_ok());
+        let rejection = config.check_declared_length(Some(b"11")).unwrap_err();
+        assert_eq!(rejection.status(), 413);
+        assert!(
+            config
+                .check_declared_length(Some(b"99999999999999999999999"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn collector_accepts_exactly_the_limit() {
+        let config = config(4);
+        let mut body = config.body_collector(Some(b"1000000"));
+        body.push(b"ab").unwrap();
+        body.push(b"cd").unwrap();
+        assert!(matches!(
+            body.push(b"e"),
+            Err(Rejection::PayloadTooLarge { limit: 4 })
+        ));
+        assert_eq!(body.finish().as_ref(), b"abcd");
+    }
+
+    #[test]
+    fn statuses_and_bodies() {
+        let cases = [
+            (Rejection::too_large(1), 413, "Webhook payload too large"),
+            (
+                Rejection::body_read("eof"),
+                400,
+                "Error reading webhook body",
+            ),
+            (
+                Rejection::Verification(WebhookError::NoMatchingSignature),
+                400,
+                "Error verifying webhook",
+            ),
+            (
+                Rejection::not_configured("x"),
+                500,
+                "Webhook receiver is not configured",
+            ),
+        ];
+        for (rejection, status, body) in cases {
+            assert_eq!(
+                (rejection.status(), rejection.response_body()),
+                (status, body)
+            );
+        }
+        assert_eq!(
+            Rejection::Verification(WebhookError::NoMatchingSignature).to_string(),
+            "Error verifying webhook: No matching signature found"
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! The shared suite: every case an integration must pass, status by status.
+
+use clerk_webhook_core::samples::SAMPLES;
+
+use crate::deliveries::{Delivery, WEBHOOK_PATH, now, user_created, user_created_of_size};
+use crate::{TEST_SECRET, TestRequest, TestResponse, WRONG_SECRET, WebhookTestApp};
+
+/// What the app under test answers to a verified delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuccessBody {
+    /// This exact text (the examples answer `Webhook received`).
+    Exact(&'static str),
+    /// `"{event type} {data.id}"`: the handler echoes what it extracted, which proves the
+    /// typed event reached it.
+    EchoTypeAndId,
+}
+
+/// How the app under test is configured.
+#[derive(Debug, Clone, Copy)]
+pub struct SuiteOptions {
+    /// The app's body limit, in bytes.
+    pub body_limit: usize,
+    /// What a verified delivery gets back.
+    pub success: SuccessBody,
+}
+
+/// Runs every case against `app`, which must serve `POST /api/webhooks`, accept
+/// [`TEST_SECRET`], and answer verified deliveries with `options.success`.
+///
+/// # Panics
+/// On the first case the app gets wrong, naming it.
+pub async fn run_suite(app: &impl WebhookTestApp, options: SuiteOptions) {
+    let suite = Suite { app, options };
+    suite.every_sample_event_type_is_accepted().await;
+    suite.unknown_event_type_is_accepted().await;
+    suite.standard_webhooks_headers_are_accepted().await;
+    suite.several_signatures_with_one_valid_are_accepted().await;
+    suite.content_type_is_not_checked().await;
+    suite.missing_header_combinations_are_rejected().await;
+    suite.wrong_secret_is_rejected().await;
+    suite.tampered_body_is_rejected().await;
+    suite.reserialized_json_is_rejected().await;
+    suite.stale_and_future_timestamps_are_rejected().await;
+    suite.empty_signature_is_rejected().await;
+    suite.signed_body_without_type_is_rejected().await;
+    suite.non_utf8_header_values_are_rejected().await;
+    suite.body_of_exactly_the_limit_is_accepted().await;
+    suite.body_over_the_limit_is_refused().await;
+    suite.get_is_not_allowed().await;
+}
+
+struct Suite<'a, A> {
+    app: &'a A,
+    options: SuiteOptions,
+}
+
+impl<A: WebhookTestApp> Suite<'_, A> {
+    async fn send(&self, request: TestRequest) -> TestResponse {
+        self.app.send(request).await
+    }
+
+    async fn expect_accepted(&self, case: &str, delivery: &Delivery) {
+        self.expect_accepted_request(case, delivery, delivery.request())
+            .await;
+    }
+
+    async fn expect_accepted_request(&self, case: &str, delivery: &Delivery, request: TestRequest) {
+        let response = self.send(request).await;
+        assert_eq!(
+            response.status,
+            200,
+            "{case}: status; body {:?}",
+            response.text()
+        );
+        match self.options.success {
+            SuccessBody::Exact(text) => assert_eq!(response.text(), text, "{case}: body"),
+            SuccessBody::EchoTypeAndId => {
+                let value: serde_json::Value = serde_json::from_slice(&delivery.body).unwrap();
+                let expected = format!(
+                    "{} {}",
+                    value["type"].as_str().unwrap_or_default(),
+                    value["data"]["id"].as_str().unwrap_or_default()
+                );
+                assert_eq!(response.text(), expected, "{case}: echoed event");
+            }
+        }
+    }
+
+    async fn expect_rejected(&self, case: &str, request: TestRequest) {
+        self.expect_status(case, request, 400, "Error verifying webhook")
+            .await;
+    }
+
+    async fn expect_status(&self, case: &str, request: TestRequest, status: u16, body: &str) {
+        let response = self.send(request).await;
+        assert_eq!(
+            response.status,
+            status,
+            "{case}: status; body {:?}",
+            response.text()
+        );
+        assert_eq!(response.text(), body, "{case}: body");
+        let content_type = response.content_type.as_deref().unwrap_or_default();
+        assert!(
+            content_type.starts_with("text/plain"),
+            "{case}: content type {content_type:?}"
+        );
+    }
+
+    async fn every_sample_event_type_is_accepted(&self) {
+        assert_eq!(SAMPLES.len(), 46);
+        for sample in SAMPLES {
+            let delivery = Delivery::signed(TEST_SECRET, sample.payload);
+            self.expect_accepted(sample.event_type, &delivery).await;
+        }
+    }
+
+    async fn unknown_event_type_is_accepted(&self) {
+        let body = r#"{"type":"invoice.paid","object":"event","data":{"id":"inv_1"}}"#;
+        let delivery = Delivery::signed(TEST_SECRET, body);
+        self.expect_accepted("unknown event type", &delivery).await;
+    }
+
+    async fn standard_webhooks_headers_are_accepted(&self) {
+        let delivery = Delivery::signed(TEST_SECRET, user_created());
+        let request =
+            delivery.request_with_names(["webhook-id", "webhook-timestamp", "webhook-signature"]);
+        self.expect_accepted_request("webhook-* headers", &delivery, request)
+            .await;
+    }
+
+    async fn several_signatures_with_one_valid_are_accepted(&self) {
+        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        let decoy = Delivery::signed(WRONG_SECRET, delivery.body.clone());
+        delivery.signature = format!("v1a,abc {}  {} v2,xyz", decoy.signature, delivery.signature);
+        self.expect_accepted("several signatures", &delivery).await;
+    }
+
+    async fn content_type_is_not_checked(&self) {
+        let delivery = Delivery::signed(TEST_SECRET, user_created());
+        let mut request = delivery.request();
+        request.headers.retain(|(name, _)| name != "content-type");
+        let request = request.header("content-type", "text/plain");
+        self.expect_accepted_request("text/plain content type", &delivery, request)
+            .await;
+    }
+
+    async fn missing_header_combinations_are_rejected(&self) {
+        let delivery = Delivery::signed(TEST_SECRET, user_created());
+        let names = ["svix-id", "svix-timestamp", "svix-signature"];
+        for mask in 0..7u8 {
+            let mut request = delivery.request();
+            request.headers.retain(|(name, _)| {
+                let position = names.iter().position(|n| n == name);
+                position.is_none_or(|i| mask & (1 << i) != 0)
+            });
+            self.expect_rejected(&format!("headers kept by mask {mask:03b}"), request)
+                .await;
+        }
+        let blank = delivery.request_with_names(["svix-id", "svix-timestamp", "x-unused"]);
+        let blank = blank.header("svix-signature", "   ");
+        self.expect_rejected("blank signature", blank).await;
+    }
+
+    async fn wrong_secret_is_rejected(&self) {
+        let delivery = Delivery::signed(WRONG_SECRET, user_created());
+        self.expect_rejected("wrong secret", delivery.request())
+            .await;
+    }
+
+    async fn tampered_body_is_rejected(&self) {
+        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        let text = String::from_utf8(delivery.body.clone()).unwrap();
+        delivery.body = text.replacen("John", "Mallory", 1).into_bytes();
+        self.expect_rejected("tampered body", delivery.request())
+            .await;
+    }
+
+    async fn reserialized_json_is_rejected(&self) {
+        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        let value: serde_json::Value = serde_json::from_slice(&delivery.body).unwrap();
+        delivery.body = serde_json::to_vec(&value).unwrap();
+        self.expect_rejected("re-serialized JSON", delivery.request())
+            .await;
+    }
+
+    async fn stale_and_future_timestamps_are_rejected(&self) {
+        for (case, offset) in [("stale timestamp", -360), ("future timestamp", 360)] {
+            let delivery = Delivery::signed_at(TEST_SECRET, user_created(), now() + offset);
+            self.expect_rejected(case, delivery.request()).await;
+        }
+        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        delivery.timestamp -= 1;
+        self.expect_rejected(
+            "signature replayed with another timestamp",
+            delivery.request(),
+        )
+        .await;
+    }
+
+    async fn empty_signature_is_rejected(&self) {
+        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        delivery.signature = "v1,".to_owned();
+        self.expect_rejected("empty v1 signature", delivery.request())
+            .await;
+    }
+
+    async fn signed_body_without_type_is_rejected(&self) {
+        let delivery = Delivery::signed(TEST_SECRET, r#"{"data":{"id":"user_1"}}"#);
+        self.expect_rejected("signed body without type", delivery.request())
+            .await;
+    }
+
+    async fn non_utf8_header_values_are_rejected(&self) {
+        if !self.app.sends_raw_header_bytes() {
+            return;
+        }
+        let delivery = Delivery::signed(TEST_SECRET, user_created());
+        for target in ["svix-id", "svix-timestamp", "svix-signature"] {
+            let mut request = delivery.request();
+            for (name, value) in &mut request.headers {
+                if name == target {
+                    value.extend_from_slice(&[0xff, 0xfe]);
+                }
+            }
+            self.expect_rejected(&format!("non-UTF-8 {target}"), request)
+                .await;
+        }
+    }
+
+    async fn body_of_exactly_the_limit_is_accepted(&self) {
+        let body = user_created_of_size(self.options.body_limit);
+        let delivery = Delivery::signed(TEST_SECRET, body);
+        self.expect_accepted("body of exactly the limit", &delivery)
+            .await;
+    }
+
+    async fn body_over_the_limit_is_refused(&self) {
+        // Correctly signed, so only the size can refuse it.
+        let body = user_created_of_size(self.options.body_limit + 1);
+        let delivery = Delivery::signed(TEST_SECRET, body);
+        self.expect_status(
+            "body over the limit",
+            delivery.request(),
+            413,
+            "Webhook payload too large",
+        )
+        .await;
+    }
+
+    async fn get_is_not_allowed(&self) {
+        let request = TestRequest {
+            method: "GET",
+            path: WEBHOOK_PATH.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        let response = self.send(request).await;
+        assert!(
+            matches!(response.status, 404 | 405),
+            "GET: status {}",
+            response.status
+        );
+    }
+}
