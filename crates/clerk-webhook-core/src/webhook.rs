@@ -213,6 +213,13 @@ impl VerifiedWebhook {
             .unwrap_or("{}")
     }
 
+    /// `data` as a JSON value (its `Display` is compact JSON, handy for logging).
+    #[must_use]
+    pub fn data_value(&self) -> serde_json::Value {
+        // `data` was checked to be a JSON object when the delivery was parsed.
+        self.data().unwrap_or(serde_json::Value::Null)
+    }
+
     /// Re-parses `data` into a type of your own.
     ///
     /// # Errors

@@ -8,6 +8,7 @@
 //! This crate is test support: it panics on a failed expectation, as tests do.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod adapters;
 pub mod deliveries;
 pub mod e2e;
 mod suite;

@@ -1,1 +1,44 @@
-fn main() {}
+//! The Clerk guide's webhook handler, in axum: `cargo run -p example-axum`.
+
+use axum::Router;
+use axum::routing::post;
+use clerk_webhook_axum::{ClerkEvent, ClerkWebhook, WebhookConfig};
+use example_support::{WEBHOOK_PATH, exit_with};
+
+/// The guide's handler: log the event, narrow one type, answer 200. A delivery that fails
+/// verification never gets here: the extractor answers 400 and logs why.
+async fn webhook(ClerkWebhook(webhook): ClerkWebhook) -> &'static str {
+    let id = webhook.data_id().unwrap_or_default();
+    let event_type = webhook.event_type();
+    tracing::info!("Received webhook with ID {id} and event type of {event_type}");
+    tracing::info!("Webhook payload: {}", webhook.data_value());
+    if let ClerkEvent::UserCreated(user) = webhook.event() {
+        tracing::info!("userId: {}", user.id);
+    }
+    "Webhook received"
+}
+
+/// The app, without a socket.
+fn app(config: WebhookConfig) -> Router {
+    Router::new()
+        .route(WEBHOOK_PATH, post(webhook))
+        .with_state(config)
+}
+
+#[tokio::main]
+async fn main() {
+    let startup = example_support::start();
+    let listener = tokio::net::TcpListener::bind(startup.addr)
+        .await
+        .unwrap_or_else(|error| {
+            exit_with(format!("Could not listen on {}: {error}", startup.addr))
+        });
+    example_support::log_listening(startup.addr);
+    axum::serve(listener, app(startup.config))
+        .with_graceful_shutdown(example_support::shutdown_signal())
+        .await
+        .unwrap_or_else(|error| exit_with(format!("Server error: {error}")));
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,46 @@
-fn main() {}
+//! The Clerk guide's webhook handler, in warp: `cargo run -p example-warp`.
+
+use clerk_webhook_warp::{ClerkEvent, ClerkWebhook, WebhookConfig, WebhookRejection};
+use example_support::exit_with;
+use warp::{Filter, Rejection, Reply};
+
+/// The guide's handler: log the event, narrow one type, answer 200. A delivery that fails
+/// verification never gets here: the filter rejects it, `recover` answers 400.
+fn webhook(webhook: ClerkWebhook) -> &'static str {
+    let id = webhook.data_id().unwrap_or_default();
+    let event_type = webhook.event_type();
+    tracing::info!("Received webhook with ID {id} and event type of {event_type}");
+    tracing::info!("Webhook payload: {}", webhook.data_value());
+    if let ClerkEvent::UserCreated(user) = webhook.event() {
+        tracing::info!("userId: {}", user.id);
+    }
+    "Webhook received"
+}
+
+/// The app, without a socket.
+fn app(config: WebhookConfig) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    warp::post()
+        .and(warp::path!("api" / "webhooks"))
+        .and(ClerkWebhook::filter(config))
+        .map(webhook)
+        .recover(WebhookRejection::recover)
+}
+
+#[tokio::main]
+async fn main() {
+    let startup = example_support::start();
+    let listener = tokio::net::TcpListener::bind(startup.addr)
+        .await
+        .unwrap_or_else(|error| {
+            exit_with(format!("Could not listen on {}: {error}", startup.addr))
+        });
+    example_support::log_listening(startup.addr);
+    warp::serve(app(startup.config))
+        .incoming(listener)
+        .graceful(example_support::shutdown_signal())
+        .run()
+        .await;
+}
+
+#[cfg(test)]
+mod tests;

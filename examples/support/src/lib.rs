@@ -1,0 +1,95 @@
+//! Start-up shared by the example servers, so each `main.rs` is only its framework's handler.
+//!
+//! [`start`] does what every example needs before serving: load `.env`, set up logging
+//! (`RUST_LOG`, default `info`), read `CLERK_WEBHOOK_SIGNING_SECRET`, and read `HOST`
+//! (default `127.0.0.1`) and `PORT` (default `3000`). A problem stops the program with one
+//! line on stderr and exit code 1, never a panic.
+
+use std::io::IsTerminal as _;
+use std::net::{IpAddr, SocketAddr};
+
+use clerk_webhook_core::WebhookConfig;
+use tracing_subscriber::EnvFilter;
+
+/// The route the guide's handler serves.
+pub const WEBHOOK_PATH: &str = "/api/webhooks";
+
+/// What an example needs to serve.
+#[derive(Debug)]
+pub struct Startup {
+    /// The verifier and body limit.
+    pub config: WebhookConfig,
+    /// Where to listen.
+    pub addr: SocketAddr,
+}
+
+/// Loads `.env`, sets up logging and reads the configuration; exits 1 on any problem.
+#[must_use]
+pub fn start() -> Startup {
+    // A missing .env is normal; variables already set win over it.
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_ansi(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .init();
+    let config = WebhookConfig::from_env().unwrap_or_else(|error| exit_with(error));
+    let addr = listen_address().unwrap_or_else(|error| exit_with(error));
+    Startup { config, addr }
+}
+
+fn listen_address() -> Result<SocketAddr, String> {
+    let host = env_or("HOST", "127.0.0.1");
+    let port = env_or("PORT", "3000");
+    let ip: IpAddr = host
+        .parse()
+        .map_err(|_| format!("Invalid HOST {host:?}: expected an IP address such as 127.0.0.1"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("Invalid PORT {port:?}: expected a number from 0 to 65535"))?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// Logs where the server listens.
+pub fn log_listening(addr: SocketAddr) {
+    tracing::info!("Listening on http://{addr}{WEBHOOK_PATH}");
+}
+
+/// Prints `message` as the one line on stderr and exits with code 1.
+pub fn exit_with(message: impl std::fmt::Display) -> ! {
+    eprintln!("{message}");
+    std::process::exit(1)
+}
+
+/// Resolves on Ctrl-C or SIGTERM, for frameworks that take a shutdown future.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("Shutting down: finishing in-flight requests");
+}
