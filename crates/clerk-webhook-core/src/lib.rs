@@ -78,7 +78,7 @@ pub use error::{PayloadProblem, SecretProblem, WebhookError};
 pub use event::{ClerkEvent, EVENT_TYPES};
 pub use headers::{HeaderNames, HeaderSource, STANDARD_HEADERS, SVIX_HEADERS};
 pub use receive::{DEFAULT_BODY_LIMIT, Rejection, WebhookConfig};
-pub use secret::{SECRET_PREFIX, SigningSecret};
+pub use secret::{DEVELOPMENT_SECRET, SECRET_PREFIX, SigningSecret};
 pub use timestamp::DEFAULT_TOLERANCE;
 pub use verifier::{SECRET_ENV_VAR, VerifiedHeaders, WebhookVerifier};
 pub use webhook::{EventAttributes, HttpRequestAttributes, VerifiedWebhook};

@@ -12,6 +12,11 @@ use crate::error::{SecretProblem, WebhookError};
 /// The prefix Clerk (and Svix) put in front of the base64 key.
 pub const SECRET_PREFIX: &str = "whsec_";
 
+/// A published, insecure secret for local development only: `.env.example`, the demo and
+/// the CLI use it, and the example servers warn at start-up when they run with it. Never
+/// configure it on a real endpoint: anyone can sign deliveries with it.
+pub const DEVELOPMENT_SECRET: &str = "whsec_Y2xlcmstd2ViaG9va3MtZGV2ZWxvcG1lbnQtb25seS1zZWNyZXQh";
+
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 /// One endpoint signing secret, decoded and keyed once.

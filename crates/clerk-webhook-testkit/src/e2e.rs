@@ -40,6 +40,11 @@ pub fn run_example(binary: &str) {
     server.check("lying Content-Length", lying_content_length_is_survived);
     server.check("GET", get_is_not_allowed);
     server.check(
+        "clerk-webhook send --all",
+        cli_send_of_every_event_type_gets_200,
+    );
+    server.check("clerk-webhook check", cli_check_passes_every_case);
+    server.check(
         "graceful shutdown",
         in_flight_request_finishes_after_sigterm,
     );
@@ -159,6 +164,10 @@ impl Server {
                 self.output()
             );
         }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}{WEBHOOK_PATH}", self.port)
     }
 
     fn connect(&self) -> TcpStream {
@@ -471,4 +480,42 @@ fn in_flight_request_finishes_after_sigterm(server: &Server) {
     );
     // No new connections once it has stopped accepting (it may already have exited).
     thread::sleep(Duration::from_millis(200));
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
+}
+
+fn cli_send_of_every_event_type_gets_200(server: &Server) {
+    use clerk_webhook_cli::send::{self, Payload, SendPlan};
+    let deliverer = clerk_webhook_cli::Deliverer::new(&server.url()).unwrap();
+    let payloads: Vec<Payload> = clerk_webhook_core::EVENT_TYPES
+        .iter()
+        .map(|event_type| Payload::sample(event_type).unwrap())
+        .collect();
+    let plan = SendPlan {
+        count: payloads.len(),
+        payloads,
+        concurrency: 4,
+        progress: false,
+    };
+    let signer = crate::deliveries::verifier(TEST_SECRET);
+    let report = block_on(send::run(&deliverer, &signer, &plan)).unwrap();
+    assert_eq!(report.deliveries.len(), 46);
+    assert!(report.all_succeeded(), "{}", report.summary());
+}
+
+fn cli_check_passes_every_case(server: &Server) {
+    let deliverer = clerk_webhook_cli::Deliverer::new(&server.url()).unwrap();
+    let signer = crate::deliveries::verifier(TEST_SECRET);
+    let rows = block_on(clerk_webhook_cli::check::run(&deliverer, &signer)).unwrap();
+    assert!(
+        rows.iter().all(|row| row.passed),
+        "{}",
+        clerk_webhook_cli::check::table(&rows)
+    );
 }

@@ -8,7 +8,7 @@
 use std::io::IsTerminal as _;
 use std::net::{IpAddr, SocketAddr};
 
-use clerk_webhook_core::WebhookConfig;
+use clerk_webhook_core::{DEVELOPMENT_SECRET, SECRET_ENV_VAR, WebhookConfig};
 use tracing_subscriber::EnvFilter;
 
 /// The route the guide's handler serves.
@@ -35,8 +35,20 @@ pub fn start() -> Startup {
         .with_ansi(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     let config = WebhookConfig::from_env().unwrap_or_else(|error| exit_with(error));
+    warn_if_development_secret();
     let addr = listen_address().unwrap_or_else(|error| exit_with(error));
     Startup { config, addr }
+}
+
+fn warn_if_development_secret() {
+    let configured = std::env::var(SECRET_ENV_VAR).unwrap_or_default();
+    if configured.contains(DEVELOPMENT_SECRET) {
+        tracing::warn!(
+            "Running with the public development secret from .env.example: anyone can sign \
+             deliveries for it. Set {SECRET_ENV_VAR} to your endpoint's Signing Secret from \
+             the Clerk Dashboard before exposing this server."
+        );
+    }
 }
 
 fn listen_address() -> Result<SocketAddr, String> {

@@ -1,0 +1,240 @@
+//! Signing a delivery and posting it.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clerk_webhook_core::WebhookVerifier;
+
+use crate::ids::message_id;
+
+/// Now, in Unix seconds.
+#[must_use]
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A delivery as Svix sends it: id, timestamp, signature header and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedDelivery {
+    /// `svix-id`.
+    pub id: String,
+    /// `svix-timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// `svix-signature`.
+    pub signature: String,
+    /// The body, exactly as signed.
+    pub body: Vec<u8>,
+}
+
+impl SignedDelivery {
+    /// Signs `body` with a fresh id at the current time.
+    ///
+    /// # Errors
+    /// When no random id can be made.
+    pub fn new(signer: &WebhookVerifier, body: Vec<u8>) -> Result<Self, CliError> {
+        Ok(Self::at(signer, message_id()?, unix_now(), body))
+    }
+
+    /// Signs `body` with the given id and timestamp.
+    #[must_use]
+    pub fn at(signer: &WebhookVerifier, id: String, timestamp: i64, body: Vec<u8>) -> Self {
+        let signature = signer.sign(&id, timestamp, &body);
+        Self {
+            id,
+            timestamp,
+            signature,
+            body,
+        }
+    }
+
+    /// The three headers, as `(name, value)`.
+    #[must_use]
+    pub fn headers(&self) -> [(&'static str, String); 3] {
+        [
+            ("svix-id", self.id.clone()),
+            ("svix-timestamp", self.timestamp.to_string()),
+            ("svix-signature", self.signature.clone()),
+        ]
+    }
+}
+
+/// What an endpoint answered, or that it closed the connection without answering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// An HTTP response.
+    Status {
+        /// The status code.
+        code: u16,
+        /// The body, lossily decoded.
+        body: String,
+    },
+    /// The connection was closed or reset after it was opened (some servers do this to
+    /// refuse an oversized body).
+    Closed,
+}
+
+impl Answer {
+    /// Whether this is a 2xx response.
+    #[must_use]
+    pub fn is_success(&self) -> bool {
+        matches!(self, Self::Status { code, .. } if (200..300).contains(code))
+    }
+}
+
+/// One delivery's outcome.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// What came back.
+    pub answer: Answer,
+    /// From sending to the end of the response.
+    pub latency: Duration,
+}
+
+/// Errors the CLI reports in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Nothing listens at the URL.
+    #[error(
+        "could not connect to {url}: {reason}. Is the server running on that port? (Start one with `cargo run -p example-axum`.)"
+    )]
+    Connect {
+        /// The URL.
+        url: String,
+        /// The underlying error, shortened.
+        reason: String,
+    },
+    /// The URL is not usable.
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Any other HTTP failure.
+    #[error("request to {url} failed: {reason}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A secret or verification problem.
+    #[error(transparent)]
+    Webhook(#[from] clerk_webhook_core::WebhookError),
+    /// Reading an input file.
+    #[error("could not read {path}: {source}")]
+    Read {
+        /// The path (`-` for standard input).
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A problem with the command line that clap cannot see.
+    #[error("{0}")]
+    Usage(String),
+    /// No randomness.
+    #[error("no random numbers available: {0}")]
+    Random(#[from] getrandom::Error),
+}
+
+/// Posts deliveries over HTTP.
+#[derive(Debug, Clone)]
+pub struct Deliverer {
+    client: reqwest::Client,
+    url: reqwest::Url,
+}
+
+impl Deliverer {
+    /// A client for `url`.
+    ///
+    /// # Errors
+    /// [`CliError::InvalidUrl`] when `url` is not an absolute http(s) URL.
+    pub fn new(url: &str) -> Result<Self, CliError> {
+        let invalid = |reason: String| CliError::InvalidUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(invalid("expected http:// or https://".to_owned()));
+        }
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("clerk-webhook-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
+        Ok(Self {
+            client,
+            url: parsed,
+        })
+    }
+
+    /// The URL deliveries go to.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// Posts `body` with `headers` (and `Content-Type: application/json`).
+    ///
+    /// # Errors
+    /// [`CliError::Connect`] when nothing listens; other failures after connecting are an
+    /// [`Answer::Closed`].
+    pub async fn post(
+        &self,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<Outcome, CliError> {
+        let mut request = self
+            .client
+            .post(self.url.clone())
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, value.as_str());
+        }
+        let started = Instant::now();
+        let answer = match request.body(body).send().await {
+            Ok(response) => {
+                let code = response.status().as_u16();
+                let body = response.text().await.unwrap_or_default();
+                Answer::Status { code, body }
+            }
+            Err(error) if error.is_connect() => {
+                return Err(CliError::Connect {
+                    url: self.url.to_string(),
+                    reason: root_cause(&error),
+                });
+            }
+            Err(error) if error.is_builder() => {
+                return Err(CliError::Http {
+                    url: self.url.to_string(),
+                    reason: root_cause(&error),
+                });
+            }
+            Err(_) => Answer::Closed,
+        };
+        Ok(Outcome {
+            answer,
+            latency: started.elapsed(),
+        })
+    }
+
+    /// Signs and posts one delivery.
+    ///
+    /// # Errors
+    /// As [`Deliverer::post`].
+    pub async fn deliver(&self, delivery: &SignedDelivery) -> Result<Outcome, CliError> {
+        self.post(&delivery.headers(), delivery.body.clone()).await
+    }
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}

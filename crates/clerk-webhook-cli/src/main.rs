@@ -1,0 +1,266 @@
+//! The `clerk-webhook` command line. See `clerk-webhook --help`.
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use clerk_webhook_cli::check;
+use clerk_webhook_cli::offline::{self, read_input};
+use clerk_webhook_cli::send::{self, Payload, SendPlan};
+use clerk_webhook_cli::{CliError, Deliverer, SignedDelivery, ids};
+use clerk_webhook_core::{EVENT_TYPES, SECRET_ENV_VAR, WebhookError, WebhookVerifier};
+
+/// Test Clerk webhooks locally: send signed samples, sign and verify deliveries, audit endpoints.
+#[derive(Debug, Parser)]
+#[command(name = "clerk-webhook", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct SecretArg {
+    /// The endpoint's signing secret (`whsec_…`); defaults to CLERK_WEBHOOK_SIGNING_SECRET,
+    /// from the environment or `.env`.
+    #[arg(long, env = SECRET_ENV_VAR, hide_env_values = true)]
+    secret: Option<String>,
+}
+
+impl SecretArg {
+    fn verifier(&self) -> Result<WebhookVerifier, CliError> {
+        let list = self.secret.as_deref().unwrap_or_default();
+        Ok(WebhookVerifier::from_secret_list(list)?)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Deliver signed sample events (fresh msg_ id and timestamp each) and report.
+    Send {
+        /// Event types to send (`clerk-webhook samples` lists them).
+        event_types: Vec<String>,
+        /// Where the webhook route listens.
+        #[arg(long, default_value = "http://localhost:3000/api/webhooks")]
+        url: String,
+        /// Send this JSON file instead of a built-in sample.
+        #[arg(long, conflicts_with_all = ["event_types", "all"])]
+        file: Option<String>,
+        /// Send every event type.
+        #[arg(long)]
+        all: bool,
+        /// Deliveries in all (cycling through the payloads); defaults to one per payload.
+        #[arg(long)]
+        count: Option<usize>,
+        /// Deliveries in flight at once.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        #[command(flatten)]
+        secret: SecretArg,
+    },
+    /// Print the svix-* headers for a payload (or a curl command that sends it).
+    Sign {
+        /// The message id; a fresh msg_ id by default.
+        #[arg(long)]
+        id: Option<String>,
+        /// Unix seconds; now by default.
+        #[arg(long)]
+        timestamp: Option<i64>,
+        /// Print a ready-to-run curl command posting to this URL.
+        #[arg(long, value_name = "URL")]
+        curl: Option<String>,
+        /// The payload file, or - for standard input.
+        file: String,
+        #[command(flatten)]
+        secret: SecretArg,
+    },
+    /// Verify a captured delivery offline. Exit 0: verified; 1: refused (reason printed).
+    Verify {
+        /// The svix-id header.
+        #[arg(long)]
+        id: String,
+        /// The svix-timestamp header.
+        #[arg(long)]
+        timestamp: String,
+        /// The svix-signature header.
+        #[arg(long)]
+        signature: String,
+        /// Accept any age (captures are usually older than five minutes).
+        #[arg(long)]
+        ignore_timestamp: bool,
+        /// The body file, or - for standard input.
+        file: String,
+        #[command(flatten)]
+        secret: SecretArg,
+    },
+    /// Audit a webhook endpoint, in any language: exit 1 if any check fails.
+    Check {
+        /// The endpoint's URL.
+        url: String,
+        #[command(flatten)]
+        secret: SecretArg,
+    },
+    /// List the event types with a built-in sample, or print one sample.
+    Samples {
+        /// The event type to print.
+        event_type: Option<String>,
+    },
+    /// Print a fresh random signing secret (whsec_…) for local development.
+    Secret,
+}
+
+/// Exit codes: 0 success, 1 a delivery, check or verification failed, 2 a usage or
+/// configuration error.
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            match error {
+                CliError::Connect { .. } | CliError::Http { .. } => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            }
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Send {
+            event_types,
+            url,
+            file,
+            all,
+            count,
+            concurrency,
+            secret,
+        } => {
+            let payloads = match file {
+                Some(path) => vec![Payload::from_bytes(read_input(&path)?)],
+                None if all => EVENT_TYPES
+                    .iter()
+                    .map(|t| Payload::sample(t))
+                    .collect::<Result<_, _>>()?,
+                None => event_types
+                    .iter()
+                    .map(|t| Payload::sample(t))
+                    .collect::<Result<_, _>>()?,
+            };
+            let signer = secret.verifier()?;
+            let deliverer = Deliverer::new(&url)?;
+            let plan = SendPlan {
+                count: count.unwrap_or(payloads.len()),
+                payloads,
+                concurrency,
+                progress: count.is_some() && std::io::stdout().is_terminal(),
+            };
+            let report = block_on(send::run(&deliverer, &signer, &plan))??;
+            if count.is_none() {
+                for delivery in &report.deliveries {
+                    say(&send::delivery_line(delivery));
+                }
+            }
+            say(&report.summary());
+            Ok(exit_if(report.all_succeeded()))
+        }
+        Command::Sign {
+            id,
+            timestamp,
+            curl,
+            file,
+            secret,
+        } => {
+            let body = read_input(&file)?;
+            let signer = secret.verifier()?;
+            let id = match id {
+                Some(id) => id,
+                None => ids::message_id()?,
+            };
+            let delivery =
+                SignedDelivery::at(&signer, id, offline::timestamp_or_now(timestamp), body);
+            match curl {
+                Some(url) => say(offline::curl_command(&delivery, &url, &file).trim_end()),
+                None => say(offline::header_lines(&delivery).trim_end()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify {
+            id,
+            timestamp,
+            signature,
+            ignore_timestamp,
+            file,
+            secret,
+        } => {
+            let verifier = secret.verifier()?;
+            let body = read_input(&file)?;
+            match offline::verify_capture(
+                &verifier,
+                &id,
+                &timestamp,
+                &signature,
+                body,
+                ignore_timestamp,
+            ) {
+                Ok(webhook) => {
+                    say(&offline::verified_line(&webhook));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    let hint = match error {
+                        WebhookError::TimestampTooOld { .. }
+                        | WebhookError::TimestampTooNew { .. } => {
+                            " (pass --ignore-timestamp to verify an old capture)"
+                        }
+                        _ => "",
+                    };
+                    say(&format!("Not verified: {error}{hint}"));
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Check { url, secret } => {
+            let signer = secret.verifier()?;
+            let deliverer = Deliverer::new(&url)?;
+            let rows = block_on(check::run(&deliverer, &signer))??;
+            say(check::table(&rows).trim_end());
+            Ok(exit_if(rows.iter().all(|row| row.passed)))
+        }
+        Command::Samples { event_type } => {
+            match event_type {
+                Some(event_type) => say(Payload::sample(&event_type)
+                    .map(|p| String::from_utf8_lossy(&p.body).into_owned())?
+                    .trim_end()),
+                None => say(&EVENT_TYPES.join("\n")),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Secret => {
+            say(&ids::signing_secret()?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn exit_if(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Prints a result line: this is a command-line tool, standard output is its interface.
+#[allow(clippy::print_stdout)]
+fn say(text: &str) {
+    println!("{text}");
+}
+
+fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("could not start the async runtime: {e}")))?;
+    Ok(runtime.block_on(future))
+}

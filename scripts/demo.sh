@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# One-command demo, no Clerk account and no tunnel needed:
+#   scripts/demo.sh [actix-web|axum|poem|rocket|warp]   (default: axum)
+# Builds the example server and the clerk-webhook CLI, starts the server with the
+# development secret from .env.example, sends one signed sample of every Clerk event type,
+# shows what the server logged, stops it, and exits 0 only if every delivery got a 2xx.
+# PORT (default 3000) picks the port.
+set -euo pipefail
+
+framework="${1:-axum}"
+case "$framework" in
+  actix-web | axum | poem | rocket | warp) ;;
+  *)
+    echo "usage: scripts/demo.sh [actix-web|axum|poem|rocket|warp]" >&2
+    exit 2
+    ;;
+esac
+cd "$(dirname "$0")/.."
+
+secret="$(sed -n 's/^CLERK_WEBHOOK_SIGNING_SECRET=//p' .env.example)"
+port="${PORT:-3000}"
+url="http://127.0.0.1:${port}/api/webhooks"
+
+echo "== Building example-${framework} and the clerk-webhook CLI"
+cargo build --quiet -p "example-${framework}" -p clerk-webhook-cli
+
+server_log="$(mktemp)"
+send_log="$(mktemp)"
+CLERK_WEBHOOK_SIGNING_SECRET="$secret" HOST=127.0.0.1 PORT="$port" RUST_LOG=info NO_COLOR=1 \
+  "target/debug/example-${framework}" >"$server_log" 2>&1 &
+server_pid=$!
+stop_server() {
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+}
+trap 'stop_server; rm -f "$server_log" "$send_log"' EXIT
+
+echo "== Starting example-${framework} on ${url}"
+for _ in $(seq 1 300); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "The server exited before listening:" >&2
+    cat "$server_log" >&2
+    exit 1
+  fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+
+echo "== clerk-webhook send --all --url ${url}"
+status=0
+target/debug/clerk-webhook send --all --url "$url" --secret "$secret" >"$send_log" 2>&1 || status=$?
+head -n 5 "$send_log"
+echo "   ..."
+
+echo "== A few of the server's log lines"
+grep -E "Received webhook" "$server_log" | head -n 2 | cut -c1-200
+grep -A 2 "event type of user.created" "$server_log" | head -n 3 | cut -c1-200
+
+echo "== Summary"
+tail -n 3 "$send_log"
+stop_server
+if [ "$status" -eq 0 ]; then
+  echo "Demo passed: every delivery was verified and answered 200 by example-${framework}."
+else
+  echo "Demo FAILED: some deliveries were not answered 2xx (see above)." >&2
+fi
+exit "$status"
