@@ -24,11 +24,19 @@ const IO_TIMEOUT: Duration = Duration::from_secs(20);
 /// # Panics
 /// On the first check the server gets wrong, with the server's output.
 pub fn run_example(binary: &str) {
-    startup_fails_cleanly(binary, None, &WebhookError::MissingSecret.to_string());
-    let malformed = clerk_webhook_core::WebhookVerifier::new("whsec_%%%").unwrap_err();
-    startup_fails_cleanly(binary, Some("whsec_%%%"), &malformed.to_string());
+    run_example_with_env(binary, &[]);
+}
 
-    let server = Server::start(binary, TEST_SECRET);
+/// [`run_example`] with extra environment variables for the server (a `DATABASE_URL`, say).
+///
+/// # Panics
+/// As [`run_example`].
+pub fn run_example_with_env(binary: &str, env: &[(&str, &str)]) {
+    startup_fails_cleanly(binary, env, None, &WebhookError::MissingSecret.to_string());
+    let malformed = clerk_webhook_core::WebhookVerifier::new("whsec_%%%").unwrap_err();
+    startup_fails_cleanly(binary, env, Some("whsec_%%%"), &malformed.to_string());
+
+    let server = Server::start(binary, TEST_SECRET, env);
     server.check("valid delivery", valid_delivery_is_logged_and_accepted);
     server.check("tampered delivery", tampered_delivery_is_rejected);
     server.check("non-UTF-8 header", non_utf8_header_is_rejected);
@@ -59,8 +67,9 @@ pub fn run_example(binary: &str) {
 
 /// Starts the binary without a usable secret: it must exit 1 with the error as its only
 /// line on stderr, and no panic or backtrace.
-fn startup_fails_cleanly(binary: &str, secret: Option<&str>, expected: &str) {
+fn startup_fails_cleanly(binary: &str, env: &[(&str, &str)], secret: Option<&str>, expected: &str) {
     let mut command = base_command(binary, free_port());
+    command.envs(env.iter().copied());
     match secret {
         Some(secret) => command.env("CLERK_WEBHOOK_SIGNING_SECRET", secret),
         None => command.env_remove("CLERK_WEBHOOK_SIGNING_SECRET"),
@@ -106,9 +115,10 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &str, secret: &str) -> Self {
+    fn start(binary: &str, secret: &str, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut child = base_command(binary, port)
+            .envs(env.iter().copied())
             .env("CLERK_WEBHOOK_SIGNING_SECRET", secret)
             .spawn()
             .expect("the example binary starts");

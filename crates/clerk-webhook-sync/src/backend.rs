@@ -1,0 +1,90 @@
+//! The two backends and the little SQL that differs between them.
+
+use crate::error::SyncError;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, embedded: a file (created if missing), in WAL mode.
+    Sqlite,
+    /// PostgreSQL: for several receivers sharing one database.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of a `sqlite:` or `postgres:`/`postgresql:` URL.
+    ///
+    /// # Errors
+    /// [`SyncError::UnsupportedUrl`] for any other scheme.
+    pub fn of_url(url: &str) -> Result<Self, SyncError> {
+        let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            other => Err(SyncError::UnsupportedUrl {
+                scheme: other.to_owned(),
+            }),
+        }
+    }
+
+    /// The SQL type JSON columns have: `JSONB` on PostgreSQL, `TEXT` on SQLite.
+    pub(crate) fn json_type(self) -> &'static str {
+        match self {
+            Self::Sqlite => "TEXT",
+            Self::Postgres => "JSONB",
+        }
+    }
+
+    /// How a write transaction starts. SQLite takes its write lock up front, so concurrent
+    /// writers wait (busy timeout) instead of failing on a lock upgrade.
+    pub(crate) fn begin(self) -> &'static str {
+        match self {
+            Self::Sqlite => "BEGIN IMMEDIATE",
+            Self::Postgres => "BEGIN",
+        }
+    }
+
+    /// Adds what the URL needs: SQLite creates the file when missing.
+    pub(crate) fn connect_url(self, url: &str) -> String {
+        match self {
+            Self::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            }
+            _ => url.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            Backend::of_url("sqlite://clerk-sync.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(matches!(
+            Backend::of_url("mysql://x"),
+            Err(SyncError::UnsupportedUrl { scheme }) if scheme == "mysql"
+        ));
+        assert_eq!(
+            Backend::Sqlite.connect_url("sqlite://a.db"),
+            "sqlite://a.db?mode=rwc"
+        );
+        assert_eq!(
+            Backend::Sqlite.connect_url("sqlite://a.db?x=1"),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+    }
+}
