@@ -54,6 +54,10 @@ enum Command {
         /// Deliveries in flight at once.
         #[arg(long, default_value_t = 1)]
         concurrency: usize,
+        /// Append a unique suffix to each delivery's data.id, so a load test creates many
+        /// distinct users (or organizations…) instead of updating one.
+        #[arg(long)]
+        fresh_ids: bool,
         #[command(flatten)]
         secret: SecretArg,
     },
@@ -134,6 +138,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             all,
             count,
             concurrency,
+            fresh_ids,
             secret,
         } => {
             let payloads = match file {
@@ -154,6 +159,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 payloads,
                 concurrency,
                 progress: count.is_some() && std::io::stdout().is_terminal(),
+                fresh_ids,
             };
             let report = block_on(send::run(&deliverer, &signer, &plan))??;
             if count.is_none() {

@@ -36,6 +36,23 @@ impl Payload {
             })
     }
 
+    /// The body with `_{suffix}` appended to `data.id` (a distinct row per delivery), or
+    /// the body unchanged when it has no string `data.id`.
+    #[must_use]
+    pub fn body_with_fresh_id(&self, suffix: &str) -> Vec<u8> {
+        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&self.body) else {
+            return self.body.clone();
+        };
+        match value.pointer_mut("/data/id") {
+            Some(serde_json::Value::String(id)) => {
+                id.push('_');
+                id.push_str(suffix);
+                value.to_string().into_bytes()
+            }
+            _ => self.body.clone(),
+        }
+    }
+
     /// A payload from a file's bytes; its type is read from the JSON when there is one.
     #[must_use]
     pub fn from_bytes(body: Vec<u8>) -> Self {
@@ -166,6 +183,9 @@ pub struct SendPlan {
     pub concurrency: usize,
     /// Show a progress bar.
     pub progress: bool,
+    /// Give every delivery's `data.id` a unique suffix, so a load test creates many
+    /// distinct rows instead of updating one.
+    pub fresh_ids: bool,
 }
 
 /// Sends every delivery of `plan`, each freshly signed with a new id and the current time.
@@ -184,16 +204,24 @@ pub async fn run(
     }
     let bar = plan.progress.then(|| progress_bar(plan.count));
     let started = Instant::now();
-    let payloads = plan.payloads.iter().cycle().take(plan.count);
+    let run_tag = crate::ids::message_id()?.split_off(4);
+    let payloads = plan.payloads.iter().cycle().take(plan.count).enumerate();
     let mut results = futures_util::stream::iter(payloads)
-        .map(|payload| async move {
-            let delivery = SignedDelivery::new(signer, payload.body.clone())?;
-            let outcome = deliverer.deliver(&delivery).await?;
-            Ok::<_, CliError>(DeliveryReport {
-                event_type: payload.event_type.clone(),
-                id: delivery.id,
-                outcome,
-            })
+        .map(|(index, payload)| {
+            let body = if plan.fresh_ids {
+                payload.body_with_fresh_id(&format!("{run_tag}_{index}"))
+            } else {
+                payload.body.clone()
+            };
+            async move {
+                let delivery = SignedDelivery::new(signer, body)?;
+                let outcome = deliverer.deliver(&delivery).await?;
+                Ok::<_, CliError>(DeliveryReport {
+                    event_type: payload.event_type.clone(),
+                    id: delivery.id,
+                    outcome,
+                })
+            }
         })
         .buffer_unordered(plan.concurrency.max(1));
     let mut deliveries = Vec::with_capacity(plan.count);

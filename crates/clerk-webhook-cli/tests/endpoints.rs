@@ -84,6 +84,7 @@ async fn send_of_every_event_type_gets_200() {
         payloads,
         concurrency: 8,
         progress: false,
+        fresh_ids: false,
     };
     let report = send::run(&deliverer, &verifier(), &plan).await.unwrap();
     assert_eq!(report.deliveries.len(), 92);
@@ -109,6 +110,7 @@ async fn send_reports_a_refused_delivery() {
         count: 1,
         concurrency: 1,
         progress: false,
+        fresh_ids: false,
     };
     let report = send::run(&deliverer, &other, &plan).await.unwrap();
     assert!(!report.all_succeeded());
@@ -157,4 +159,14 @@ async fn check_flags_an_endpoint_that_reserializes_before_verifying() {
         hint.contains("parsed and re-serialized the JSON before verifying"),
         "{hint}"
     );
+}
+
+#[test]
+fn fresh_ids_make_distinct_rows() {
+    let payload = Payload::sample("user.created").unwrap();
+    let a: serde_json::Value = serde_json::from_slice(&payload.body_with_fresh_id("a_1")).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&payload.body_with_fresh_id("a_2")).unwrap();
+    assert_eq!(a["data"]["id"], "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S_a_1");
+    assert_ne!(a["data"]["id"], b["data"]["id"]);
+    assert_eq!(a["data"]["first_name"], "John");
 }

@@ -512,6 +512,7 @@ fn cli_send_of_every_event_type_gets_200(server: &Server) {
         payloads,
         concurrency: 4,
         progress: false,
+        fresh_ids: false,
     };
     let signer = crate::deliveries::verifier(TEST_SECRET);
     let report = block_on(send::run(&deliverer, &signer, &plan)).unwrap();
