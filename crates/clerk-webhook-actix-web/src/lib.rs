@@ -97,9 +97,15 @@ impl FromRequest for ClerkWebhook {
                 .map(|v| v.as_bytes());
             config.check_declared_length(content_length)?;
             let mut body = config.body_collector(content_length);
-            while let Some(chunk) = payload.next().await {
-                body.push(&chunk.map_err(Rejection::body_read)?)?;
-            }
+            let read = async {
+                while let Some(chunk) = payload.next().await {
+                    body.push(&chunk.map_err(Rejection::body_read)?)?;
+                }
+                Ok::<_, Rejection>(())
+            };
+            actix_web::rt::time::timeout(config.body_timeout(), read)
+                .await
+                .map_err(|_| Rejection::body_timeout(config.body_timeout()))??;
             let headers = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
             Ok(Self(config.verify(headers, body.finish())?))
         })

@@ -92,7 +92,10 @@ where
             .get(header::CONTENT_LENGTH)
             .map(|v| v.as_bytes());
         config.check_declared_length(content_length)?;
-        let body = read_limited(body, config.body_limit()).await?;
+        let read = read_limited(body, config.body_limit());
+        let body = tokio::time::timeout(config.body_timeout(), read)
+            .await
+            .map_err(|_| Rejection::body_timeout(config.body_timeout()))??;
         Ok(Self(config.verify(&parts.headers, body)?))
     }
 }

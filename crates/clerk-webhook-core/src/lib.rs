@@ -77,7 +77,7 @@ mod webhook;
 pub use error::{PayloadProblem, SecretProblem, WebhookError};
 pub use event::{ClerkEvent, EVENT_TYPES};
 pub use headers::{HeaderNames, HeaderSource, STANDARD_HEADERS, SVIX_HEADERS};
-pub use receive::{DEFAULT_BODY_LIMIT, Rejection, WebhookConfig};
+pub use receive::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, Rejection, WebhookConfig};
 pub use secret::{DEVELOPMENT_SECRET, SECRET_PREFIX, SigningSecret};
 pub use timestamp::DEFAULT_TOLERANCE;
 pub use verifier::{SECRET_ENV_VAR, VerifiedHeaders, WebhookVerifier};

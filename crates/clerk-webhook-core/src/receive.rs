@@ -9,12 +9,15 @@
 //! | verified | handler's choice | handler's choice |
 //! | `Content-Length` or the body itself over the limit | 413 | `Webhook payload too large` |
 //! | the body could not be read (client aborted, bad chunking) | 400 | `Error reading webhook body` |
+//! | the body did not arrive within the body timeout (15 s by default) | 408 | `Webhook body timed out` |
 //! | any [`WebhookError`] | 400 | `Error verifying webhook` |
 //! | no [`WebhookConfig`] in the app's state | 500 | `Webhook receiver is not configured` |
 //!
 //! Every rejection is logged once, through `tracing`, with its precise reason
 //! (`Error verifying webhook: No matching signature found`). Nothing logged ever holds a
 //! secret or a signature.
+
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
@@ -27,6 +30,10 @@ use crate::webhook::VerifiedWebhook;
 /// below this.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
+/// How long a client may take to send the whole body: 15 s, Svix's own delivery timeout.
+/// A client that stalls longer (a slow-body attack) is answered 408 and disconnected.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// The `Content-Type` of every rejection's body.
 pub const REJECTION_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 
@@ -37,6 +44,7 @@ pub const REJECTION_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 pub struct WebhookConfig {
     verifier: WebhookVerifier,
     body_limit: usize,
+    body_timeout: Duration,
 }
 
 impl WebhookConfig {
@@ -46,6 +54,7 @@ impl WebhookConfig {
         Self {
             verifier,
             body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 
@@ -62,6 +71,19 @@ impl WebhookConfig {
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
+    }
+
+    /// How long the whole body may take to arrive (default 15 s).
+    #[must_use]
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The body timeout.
+    #[must_use]
+    pub fn body_timeout(&self) -> Duration {
+        self.body_timeout
     }
 
     /// The verifier.
@@ -170,6 +192,9 @@ pub enum Rejection {
     /// The body could not be read.
     #[error("Error reading webhook body: {0}")]
     BodyRead(String),
+    /// The body did not arrive within the body timeout.
+    #[error("Webhook body timed out: not received within {0:?}")]
+    BodyTimeout(Duration),
     /// Verification failed.
     #[error("Error verifying webhook: {0}")]
     Verification(WebhookError),
@@ -191,6 +216,12 @@ impl Rejection {
         Self::BodyRead(error.to_string()).logged()
     }
 
+    /// [`Rejection::BodyTimeout`], logged.
+    #[must_use]
+    pub fn body_timeout(timeout: Duration) -> Self {
+        Self::BodyTimeout(timeout).logged()
+    }
+
     /// [`Rejection::NotConfigured`], logged as an error: this is the server's fault.
     #[must_use]
     pub fn not_configured(what: &'static str) -> Self {
@@ -205,11 +236,12 @@ impl Rejection {
         self
     }
 
-    /// The HTTP status: 413, 400 or 500.
+    /// The HTTP status: 413, 408, 400 or 500.
     #[must_use]
     pub fn status(&self) -> u16 {
         match self {
             Self::PayloadTooLarge { .. } => 413,
+            Self::BodyTimeout(_) => 408,
             Self::BodyRead(_) | Self::Verification(_) => 400,
             Self::NotConfigured(_) => 500,
         }
@@ -221,6 +253,7 @@ impl Rejection {
         match self {
             Self::PayloadTooLarge { .. } => "Webhook payload too large",
             Self::BodyRead(_) => "Error reading webhook body",
+            Self::BodyTimeout(_) => "Webhook body timed out",
             Self::Verification(_) => "Error verifying webhook",
             Self::NotConfigured(_) => "Webhook receiver is not configured",
         }

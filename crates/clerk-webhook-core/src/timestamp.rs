@@ -11,10 +11,19 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 /// Parses decimal Unix seconds: ASCII digits only, no sign, fraction, exponent or trailing
 /// text, and no overflow.
 pub(crate) fn parse_seconds(value: &str) -> Result<i64, WebhookError> {
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+    if value.is_empty() {
         return Err(WebhookError::InvalidTimestamp);
     }
-    value.parse().map_err(|_| WebhookError::InvalidTimestamp)
+    value.bytes().try_fold(0i64, |seconds, byte| {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(WebhookError::InvalidTimestamp);
+        }
+        seconds
+            .checked_mul(10)
+            .and_then(|s| s.checked_add(i64::from(digit)))
+            .ok_or(WebhookError::InvalidTimestamp)
+    })
 }
 
 /// Checks `timestamp` against `now`, both in Unix seconds. Exactly `tolerance` away is accepted.

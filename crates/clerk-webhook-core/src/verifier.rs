@@ -8,7 +8,9 @@ use bytes::Bytes;
 use crate::error::WebhookError;
 use crate::headers::{HeaderSource, SignatureHeaders};
 use crate::secret::{SigningSecret, split_secret_list};
-use crate::signature::{compute_tag, encode_entry, header_matches};
+use crate::signature::{
+    compute_tag, compute_tag_with_digits, encode_entry, encode_tag, header_matches,
+};
 use crate::timestamp::{DEFAULT_TOLERANCE, check_window, parse_seconds, unix_seconds};
 use crate::webhook::VerifiedWebhook;
 
@@ -179,7 +181,13 @@ impl WebhookVerifier {
         let headers = SignatureHeaders::read(&headers)?;
         let timestamp = parse_seconds(headers.timestamp)?;
         check_window(timestamp, unix_seconds(now), self.tolerance)?;
-        if self.signature_matches(headers.id, timestamp, body, headers.signature) {
+        if self.signature_matches(
+            headers.id,
+            headers.timestamp,
+            timestamp,
+            body,
+            headers.signature,
+        ) {
             Ok(VerifiedHeaders {
                 id: headers.id,
                 timestamp,
@@ -189,14 +197,27 @@ impl WebhookVerifier {
         }
     }
 
-    fn signature_matches(&self, id: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
+    /// Svix signs the timestamp in canonical decimal; the header's own digits are that
+    /// unless they have leading zeros, in which case the canonical form is signed.
+    fn signature_matches(
+        &self,
+        id: &str,
+        timestamp_text: &str,
+        timestamp: i64,
+        body: &[u8],
+        header: &str,
+    ) -> bool {
+        let mut canonical = [0; 20];
+        let digits = if timestamp_text.len() > 1 && timestamp_text.starts_with('0') {
+            crate::timestamp::format_seconds(timestamp, &mut canonical)
+        } else {
+            timestamp_text.as_bytes()
+        };
+        let tag = |secret| encode_tag(&compute_tag_with_digits(secret, id, digits, body));
         match &*self.secrets {
-            [only] => header_matches(header, &[compute_tag(only, id, timestamp, body)]),
+            [only] => header_matches(header, &[tag(only)]),
             several => {
-                let expected: Vec<_> = several
-                    .iter()
-                    .map(|secret| compute_tag(secret, id, timestamp, body))
-                    .collect();
+                let expected: Vec<_> = several.iter().map(tag).collect();
                 header_matches(header, &expected)
             }
         }

@@ -99,8 +99,14 @@ async fn extract(request: &Request, body: &mut RequestBody) -> Result<VerifiedWe
         .take()
         .map_err(Rejection::body_read)?
         .into_bytes_stream();
-    while let Some(chunk) = chunks.next().await {
-        collector.push(&chunk.map_err(Rejection::body_read)?)?;
-    }
+    let read = async {
+        while let Some(chunk) = chunks.next().await {
+            collector.push(&chunk.map_err(Rejection::body_read)?)?;
+        }
+        Ok::<_, Rejection>(())
+    };
+    tokio::time::timeout(config.body_timeout(), read)
+        .await
+        .map_err(|_| Rejection::body_timeout(config.body_timeout()))??;
     config.verify(request.headers(), collector.finish())
 }

@@ -32,6 +32,10 @@
 //! # }
 //! ```
 //!
+//! **Logging**: Rocket logs every request with all its headers, `svix-signature` included,
+//! at `debug` level (target `rocket::server`). Keep that target at `info` or above in
+//! production (the example server caps it whatever `RUST_LOG` says).
+//!
 //! A failed verification answers `400 Error verifying webhook` (and logs why); a body over
 //! the limit answers 413, and a body cut short by the limit never verifies. To answer
 //! differently, take `Result<ClerkWebhook, WebhookRejection>`: [`WebhookRejection`] is a
@@ -124,10 +128,10 @@ async fn extract(request: &Request<'_>, data: Data<'_>) -> Result<VerifiedWebhoo
         .get_one("Content-Length")
         .map(str::as_bytes);
     config.check_declared_length(content_length)?;
-    let body = data
-        .open(limit.bytes())
-        .into_bytes()
+    let read = data.open(limit.bytes()).into_bytes();
+    let body = rocket::tokio::time::timeout(config.body_timeout(), read)
         .await
+        .map_err(|_| Rejection::body_timeout(config.body_timeout()))?
         .map_err(Rejection::body_read)?;
     if !body.is_complete() {
         return Err(Rejection::too_large(limit));

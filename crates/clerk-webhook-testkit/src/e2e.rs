@@ -36,6 +36,9 @@ pub fn run_example_with_env(binary: &str, env: &[(&str, &str)]) {
     let malformed = clerk_webhook_core::WebhookVerifier::new("whsec_%%%").unwrap_err();
     startup_fails_cleanly(binary, env, Some("whsec_%%%"), &malformed.to_string());
 
+    let mut env = env.to_vec();
+    env.push(("WEBHOOK_BODY_TIMEOUT", "2"));
+    let env = env.as_slice();
     let server = Server::start(binary, TEST_SECRET, env);
     server.check("valid delivery", valid_delivery_is_logged_and_accepted);
     server.check("tampered delivery", tampered_delivery_is_rejected);
@@ -47,6 +50,10 @@ pub fn run_example_with_env(binary: &str, env: &[(&str, &str)]) {
     server.check("chunked oversize", chunked_oversize_is_refused);
     server.check("lying Content-Length", lying_content_length_is_survived);
     server.check("GET", get_is_not_allowed);
+    server.check(
+        "stalled body",
+        stalled_body_times_out_while_others_are_served,
+    );
     server.check(
         "clerk-webhook send --all",
         cli_send_of_every_event_type_gets_200,
@@ -63,6 +70,11 @@ pub fn run_example_with_env(binary: &str, env: &[(&str, &str)]) {
         "exit after SIGTERM\n{}",
         server.output()
     );
+
+    let mut traced = env.to_vec();
+    traced.push(("RUST_LOG", "trace"));
+    let server = Server::start(binary, TEST_SECRET, &traced);
+    server.check("no secret in logs", no_secret_or_signature_is_ever_logged);
 }
 
 /// Starts the binary without a usable secret: it must exit 1 with the error as its only
@@ -94,6 +106,7 @@ fn base_command(binary: &str, port: u16) -> Command {
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
         .env("RUST_LOG", "info")
+        .env_remove("WEBHOOK_BODY_TIMEOUT")
         .env("RUST_BACKTRACE", "1")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -529,4 +542,70 @@ fn cli_check_passes_every_case(server: &Server) {
         "{}",
         clerk_webhook_cli::check::table(&rows)
     );
+}
+
+fn stalled_body_times_out_while_others_are_served(server: &Server) {
+    // Headers and 100 bytes of a 2,000-byte body, then nothing: the server must answer 408
+    // (or close) once WEBHOOK_BODY_TIMEOUT (2 s here) has passed, not hold the connection.
+    let delivery = Delivery::signed(TEST_SECRET, user_created());
+    let request = raw_request(
+        "POST",
+        &signed_headers(&delivery),
+        &delivery.body,
+        Some(delivery.body.len()),
+    );
+    let mut stalled = server.connect();
+    stalled
+        .write_all(&request[..request.len() - delivery.body.len() + 100])
+        .expect("partial request");
+    let started = Instant::now();
+    // Meanwhile the server keeps serving.
+    let fresh = Delivery::signed(TEST_SECRET, user_created());
+    assert_eq!(server.exchange(&delivery_request(&fresh)).status, 200);
+    let response = read_response(&mut stalled);
+    let waited = started.elapsed();
+    assert!(matches!(response.status, 0 | 408), "{response:?}");
+    assert!(
+        (Duration::from_millis(1500)..Duration::from_secs(8)).contains(&waited),
+        "answered after {waited:?}"
+    );
+    if response.status == 408 {
+        assert_eq!(response.body, "Webhook body timed out");
+    }
+}
+
+fn no_secret_or_signature_is_ever_logged(server: &Server) {
+    let valid = Delivery::signed(TEST_SECRET, user_created());
+    let forged = Delivery::signed(crate::WRONG_SECRET, user_created());
+    let mut junk = Delivery::signed(TEST_SECRET, user_created());
+    junk.signature = "v1,QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE= v1a,c2VjcmV0 v2,x".to_owned();
+    assert_eq!(server.exchange(&delivery_request(&valid)).status, 200);
+    assert_eq!(server.exchange(&delivery_request(&forged)).status, 400);
+    assert_eq!(server.exchange(&delivery_request(&junk)).status, 400);
+    server.wait_for_log("Error verifying webhook");
+    thread::sleep(Duration::from_millis(200));
+    let output = server.output();
+    assert!(
+        output.contains("TRACE") || output.contains("DEBUG") || output.contains("INFO"),
+        "logging is on"
+    );
+    let mut secrets: Vec<String> = Vec::new();
+    for secret in [TEST_SECRET, crate::WRONG_SECRET] {
+        secrets.push(secret.to_owned());
+        secrets.push(secret.trim_start_matches("whsec_").to_owned());
+    }
+    for delivery in [&valid, &forged, &junk] {
+        for entry in delivery.signature.split(' ') {
+            let value = entry.split_once(',').map_or(entry, |(_, value)| value);
+            if value.len() >= 8 {
+                secrets.push(value.to_owned());
+            }
+        }
+    }
+    for secret in &secrets {
+        assert!(
+            !output.contains(secret.as_str()),
+            "{secret:?} appears in the server's output"
+        );
+    }
 }

@@ -94,15 +94,21 @@ async fn extract<B: bytes::Buf>(
     config.check_declared_length(content_length)?;
     let mut collector = config.body_collector(content_length);
     let mut body = std::pin::pin!(body);
-    while let Some(chunk) = body.next().await {
-        let mut chunk = chunk.map_err(Rejection::body_read)?;
-        while chunk.has_remaining() {
-            let piece = chunk.chunk();
-            let len = piece.len();
-            collector.push(piece)?;
-            chunk.advance(len);
+    let read = async {
+        while let Some(chunk) = body.next().await {
+            let mut chunk = chunk.map_err(Rejection::body_read)?;
+            while chunk.has_remaining() {
+                let piece = chunk.chunk();
+                let len = piece.len();
+                collector.push(piece)?;
+                chunk.advance(len);
+            }
         }
-    }
+        Ok::<_, Rejection>(())
+    };
+    tokio::time::timeout(config.body_timeout(), read)
+        .await
+        .map_err(|_| Rejection::body_timeout(config.body_timeout()))??;
     config.verify(headers, collector.finish())
 }
 

@@ -2,13 +2,15 @@
 //!
 //! [`start`] does what every example needs before serving: load `.env`, set up logging
 //! (`RUST_LOG`, default `info`), read `CLERK_WEBHOOK_SIGNING_SECRET`, and read `HOST`
-//! (default `127.0.0.1`) and `PORT` (default `3000`). A problem stops the program with one
+//! (default `127.0.0.1`), `PORT` (default `3000`) and `WEBHOOK_BODY_TIMEOUT` (seconds a
+//! client may take to send the body, default 15). A problem stops the program with one
 //! line on stderr and exit code 1, never a panic.
 
 use std::io::IsTerminal as _;
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
-use clerk_webhook_core::{DEVELOPMENT_SECRET, SECRET_ENV_VAR, WebhookConfig};
+use clerk_webhook_core::{DEFAULT_BODY_TIMEOUT, DEVELOPMENT_SECRET, SECRET_ENV_VAR, WebhookConfig};
 use tracing_subscriber::EnvFilter;
 
 /// The route the guide's handler serves.
@@ -29,15 +31,17 @@ pub fn start() -> Startup {
     // A missing .env is normal; variables already set win over it.
     let _ = dotenvy::dotenv();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(log_filter())
         .with_ansi(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     let config = WebhookConfig::from_env().unwrap_or_else(|error| exit_with(error));
-    warn_if_development_secret();
     let addr = listen_address().unwrap_or_else(|error| exit_with(error));
-    Startup { config, addr }
+    let timeout = body_timeout().unwrap_or_else(|error| exit_with(error));
+    warn_if_development_secret();
+    Startup {
+        config: config.with_body_timeout(timeout),
+        addr,
+    }
 }
 
 fn warn_if_development_secret() {
@@ -51,6 +55,20 @@ fn warn_if_development_secret() {
     }
 }
 
+/// `RUST_LOG` (default `info`), except that targets known to log raw request headers are
+/// capped at `info`, whatever `RUST_LOG` says: a webhook server must never log a
+/// `svix-signature`. Rocket's `rocket::server` logs every request with all its headers at
+/// `debug` (the end-to-end tests check every example at `RUST_LOG=trace`).
+fn log_filter() -> EnvFilter {
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for directive in ["rocket::server=info"] {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
 fn listen_address() -> Result<SocketAddr, String> {
     let host = env_or("HOST", "127.0.0.1");
     let port = env_or("PORT", "3000");
@@ -61,6 +79,18 @@ fn listen_address() -> Result<SocketAddr, String> {
         .parse()
         .map_err(|_| format!("Invalid PORT {port:?}: expected a number from 0 to 65535"))?;
     Ok(SocketAddr::new(ip, port))
+}
+
+/// `WEBHOOK_BODY_TIMEOUT`: seconds a client may take to send the body (default 15).
+fn body_timeout() -> Result<Duration, String> {
+    let default = DEFAULT_BODY_TIMEOUT.as_secs().to_string();
+    let value = env_or("WEBHOOK_BODY_TIMEOUT", &default);
+    match value.parse::<u64>() {
+        Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!(
+            "Invalid WEBHOOK_BODY_TIMEOUT {value:?}: expected a whole number of seconds above 0"
+        )),
+    }
 }
 
 fn env_or(name: &str, default: &str) -> String {

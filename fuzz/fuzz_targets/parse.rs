@@ -1,0 +1,7 @@
+//! Arbitrary bytes as a signed body: see `harness::parse`.
+#![no_main]
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::parse(data));
