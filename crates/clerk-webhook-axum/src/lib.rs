@@ -39,31 +39,7 @@ pub use clerk_webhook_core::{
     WebhookError, WebhookVerifier,
 };
 
-/// A verified Clerk delivery, extracted from the request.
-#[derive(Debug, Clone)]
-pub struct ClerkWebhook(pub VerifiedWebhook);
-
-impl std::ops::Deref for ClerkWebhook {
-    type Target = VerifiedWebhook;
-
-    fn deref(&self) -> &VerifiedWebhook {
-        &self.0
-    }
-}
-
-/// Why [`ClerkWebhook`] refused a request; it answers with the status and plain text the
-/// contract in `crates/README.md` lists.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct WebhookRejection(#[from] pub Rejection);
-
-impl WebhookRejection {
-    /// The reason, for a handler that shapes its own response.
-    #[must_use]
-    pub fn reason(&self) -> &Rejection {
-        &self.0
-    }
-}
+clerk_webhook_core::integration_types!();
 
 impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {

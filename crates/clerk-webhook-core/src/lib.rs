@@ -65,6 +65,7 @@ pub mod data;
 mod error;
 mod event;
 mod headers;
+mod integration;
 pub mod receive;
 #[cfg(feature = "samples")]
 pub mod samples;

@@ -86,7 +86,14 @@ impl VerifiedWebhook {
                 Err(error) => PayloadProblem::NotJson(error.to_string()),
             }));
         }
-        let envelope: Envelope<'_> = serde_json::from_slice(&body)
+        // JSON is UTF-8 (RFC 8259 section 8.1). serde_json would skip an ignored field's
+        // string without checking it, so check the whole body once, then parse the text.
+        let text = std::str::from_utf8(&body).map_err(|error| {
+            problem(PayloadProblem::NotJson(format!(
+                "the body is not UTF-8: {error}"
+            )))
+        })?;
+        let envelope: Envelope<'_> = serde_json::from_str(text)
             .map_err(|error| problem(PayloadProblem::NotJson(error.to_string())))?;
         let event_type = envelope
             .event_type
@@ -97,7 +104,7 @@ impl VerifiedWebhook {
             .filter(|raw| raw.get().starts_with('{'))
             .ok_or(problem(PayloadProblem::MissingData))?;
         let event = ClerkEvent::parse(event_type, data.get()).map_err(problem)?;
-        let data_range = range_within(&body, data.get());
+        let data_range = range_within(text.as_bytes(), data.get());
         let Envelope {
             object,
             timestamp,

@@ -308,6 +308,21 @@ fn signed_non_json_is_invalid_payload() {
 }
 
 #[test]
+fn signed_body_with_invalid_utf8_anywhere_is_not_json() {
+    // Found by the `parse` fuzzer: serde_json skips an unknown field's string without
+    // checking its UTF-8, but a body that is not UTF-8 is not JSON.
+    let body = b"{\"type\":\"user.created\",\"unknown\":\"\x9e\",\"data\":{\"id\":\"user_1\"}}";
+    match verify_signed(body) {
+        Err(WebhookError::InvalidPayload {
+            reason: PayloadProblem::NotJson(detail),
+        }) => {
+            assert!(detail.contains("UTF-8"), "{detail}");
+        }
+        other => panic!("expected NotJson, got {other:?}"),
+    }
+}
+
+#[test]
 fn signed_non_object_is_invalid_payload() {
     for body in [
         &b"[]"[..],

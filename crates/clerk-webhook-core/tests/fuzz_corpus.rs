@@ -2,7 +2,12 @@
 //! input the fuzzers were seeded with, or found and kept, stays a regression test.
 #![allow(clippy::unwrap_used, clippy::panic)] // Tests fail by panicking.
 
-#[allow(dead_code, unreachable_pub, clippy::expect_used, clippy::cast_possible_wrap)] // A fuzz harness fails by panicking.
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::expect_used,
+    clippy::cast_possible_wrap
+)] // A fuzz harness fails by panicking.
 #[path = "../../../fuzz/harness.rs"]
 mod harness;
 

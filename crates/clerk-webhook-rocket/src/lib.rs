@@ -55,31 +55,9 @@ pub use clerk_webhook_core::{
 /// The name of the Rocket limit that, when set, overrides the config's body limit.
 pub const LIMIT_NAME: &str = "clerk-webhook";
 
-/// A verified Clerk delivery, taken from the request body.
-#[derive(Debug, Clone)]
-pub struct ClerkWebhook(pub VerifiedWebhook);
-
-impl std::ops::Deref for ClerkWebhook {
-    type Target = VerifiedWebhook;
-
-    fn deref(&self) -> &VerifiedWebhook {
-        &self.0
-    }
-}
-
-/// Why [`ClerkWebhook`] refused a request; it answers with the status and plain text the
-/// contract in `crates/README.md` lists.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct WebhookRejection(#[from] pub Rejection);
+clerk_webhook_core::integration_types!();
 
 impl WebhookRejection {
-    /// The reason, for a handler that shapes its own response.
-    #[must_use]
-    pub fn reason(&self) -> &Rejection {
-        &self.0
-    }
-
     fn status(&self) -> Status {
         Status::new(self.0.status())
     }

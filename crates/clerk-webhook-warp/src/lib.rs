@@ -43,17 +43,7 @@ pub use clerk_webhook_core::{
     WebhookError, WebhookVerifier,
 };
 
-/// A verified Clerk delivery, extracted by [`ClerkWebhook::filter`].
-#[derive(Debug, Clone)]
-pub struct ClerkWebhook(pub VerifiedWebhook);
-
-impl std::ops::Deref for ClerkWebhook {
-    type Target = VerifiedWebhook;
-
-    fn deref(&self) -> &VerifiedWebhook {
-        &self.0
-    }
-}
+clerk_webhook_core::integration_types!();
 
 impl ClerkWebhook {
     /// Extracts a verified delivery, or rejects with a [`WebhookRejection`].
@@ -112,21 +102,9 @@ async fn extract<B: bytes::Buf>(
     config.verify(headers, collector.finish())
 }
 
-/// Why [`ClerkWebhook`] refused a request; it answers with the status and plain text the
-/// contract in `crates/README.md` lists.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct WebhookRejection(#[from] pub Rejection);
-
 impl warp::reject::Reject for WebhookRejection {}
 
 impl WebhookRejection {
-    /// The reason, for a handler that shapes its own response.
-    #[must_use]
-    pub fn reason(&self) -> &Rejection {
-        &self.0
-    }
-
     /// For `.recover(…)`: answers a [`WebhookRejection`] per the contract and passes every
     /// other rejection on, for warp's own 404 and 405.
     ///
