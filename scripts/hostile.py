@@ -1,0 +1,156 @@
+"""Hostile clients against one running example server; see scripts/hostile.sh.
+
+Usage: hostile.py PORT PID SECRET  (prints one JSON line of results)
+Every loop is bounded in count and time, and talks only to 127.0.0.1.
+"""
+import base64, hashlib, hmac, json, resource, socket, sys, threading, time
+
+PORT, PID, SECRET = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+KEY = base64.b64decode(SECRET.removeprefix("whsec_"))
+BODY = json.dumps({"type": "user.created", "object": "event", "data": {"id": "user_hostile", "first_name": "Ada", "updated_at": 1}}).encode()
+
+
+def rss_kib():
+    for line in open(f"/proc/{PID}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return -1
+
+
+def signed_request(body=BODY, msg_id="msg_hostile"):
+    ts = str(int(time.time()))
+    mac = hmac.new(KEY, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()
+    sig = "v1," + base64.b64encode(mac).decode()
+    head = (f"POST /api/webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"svix-id: {msg_id}\r\nsvix-timestamp: {ts}\r\nsvix-signature: {sig}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    return head, body
+
+
+def status_of(data):
+    try:
+        return int(data.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0  # closed without an HTTP answer
+
+
+def exchange(raw, timeout=10):
+    with socket.create_connection(("127.0.0.1", PORT), timeout=timeout) as s:
+        try:
+            s.sendall(raw)
+        except OSError:
+            pass
+        data = b""
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except OSError:
+            pass
+        return status_of(data)
+
+
+def valid_ok():
+    head, body = signed_request()
+    return exchange(head + body) == 200
+
+
+def time_to_close(sock, drip=None, limit=40.0):
+    """Seconds until the server closes (or answers on) `sock`; `drip` bytes are sent one per second."""
+    sock.settimeout(1.0)
+    start = time.time()
+    while time.time() - start < limit:
+        try:
+            data = sock.recv(4096)
+            return round(time.time() - start, 1), status_of(data) if data else 0
+        except socket.timeout:
+            if drip:
+                try:
+                    sock.sendall(drip)
+                except OSError:
+                    return round(time.time() - start, 1), 0
+        except OSError:
+            return round(time.time() - start, 1), 0
+    return None, None  # still open after the limit
+
+
+def concurrent(n, make, measure):
+    results = [None] * n
+    def run(i):
+        try:
+            sock = make()
+            results[i] = measure(sock)
+            sock.close()
+        except OSError as error:
+            results[i] = ("error", str(error))
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    return threads, results
+
+
+def main():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    out = {}
+    for _ in range(200):
+        valid_ok()
+    out["rss_before_kib"] = rss_kib()
+
+    # Slowloris: request line and one header, then one more header byte a second.
+    def slow_headers():
+        s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+        s.sendall(b"POST /api/webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        return s
+    threads, slow = concurrent(50, slow_headers, lambda s: time_to_close(s, drip=b"x"))
+    time.sleep(2)
+    out["valid_during_slowloris"] = valid_ok()
+    # Stalled body: all headers, 10 of 1000 body bytes, then silence.
+    head, body = signed_request(b" " * 1000)
+    def stalled_body():
+        s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+        s.sendall(head + body[:10])
+        return s
+    threads2, stalled = concurrent(50, stalled_body, lambda s: time_to_close(s))
+    time.sleep(2)
+    out["valid_during_stalled_bodies"] = valid_ok()
+    for t in threads + threads2:
+        t.join()
+    slow_times = [r[0] for r in slow if isinstance(r, tuple) and r[0] is not None]
+    out["slowloris_closed"] = f"{len(slow_times)}/50"
+    out["slowloris_max_s"] = max(slow_times) if slow_times else None
+    stalled_times = [r[0] for r in stalled if isinstance(r, tuple) and r[0] is not None]
+    out["stalled_body_closed"] = f"{len(stalled_times)}/50"
+    out["stalled_body_max_s"] = max(stalled_times) if stalled_times else None
+    out["stalled_body_statuses"] = sorted({r[1] for r in stalled if isinstance(r, tuple) and r[1] is not None})
+
+    # 1,000 idle connections held open at once.
+    held = []
+    for _ in range(1000):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", PORT), timeout=5))
+        except OSError:
+            break
+    out["held_connections"] = len(held)
+    out["valid_while_1000_held"] = valid_ok()
+    for s in held:
+        s.close()
+
+    # Oversized header values, lying lengths, garbage.
+    head, body = signed_request()
+    big = head.replace(b"Host: 127.0.0.1\r\n", b"Host: 127.0.0.1\r\nX-Big: " + b"a" * (1024 * 1024) + b"\r\n")
+    out["oversized_header_1MiB_status"] = exchange(big + body)
+    huge_sig = head.replace(b"svix-signature: v1,", b"svix-signature: " + b"v1,A " * 20000 + b"v1,")
+    out["signature_header_100KB_status"] = exchange(huge_sig + body)
+    out["garbage_status"] = exchange(bytes(range(256)) * 64)
+    out["content_length_longer_status"] = exchange(head.replace(f"Content-Length: {len(body)}".encode(), f"Content-Length: {len(body) + 50}".encode()) + body, timeout=20)
+
+    time.sleep(1)
+    for _ in range(200):
+        valid_ok()
+    out["valid_after_all"] = valid_ok()
+    out["rss_after_kib"] = rss_kib()
+    out["rss_growth_pct"] = round(100.0 * (out["rss_after_kib"] - out["rss_before_kib"]) / out["rss_before_kib"], 1)
+    print(json.dumps(out))
+
+
+main()
