@@ -404,14 +404,12 @@ fn tampered_delivery_is_rejected(server: &Server) {
 
 fn non_utf8_header_is_rejected(server: &Server) {
     let delivery = Delivery::signed(TEST_SECRET, user_created());
-    let mut headers = signed_headers(&delivery);
     let bad_signature = [delivery.signature.as_bytes(), &[0xff, 0xfe]].concat();
-    headers[2].1 = leak(String::new());
-    headers.push((
+    let mut headers = signed_headers(&delivery);
+    headers[2] = (
         "svix-signature",
         Box::leak(bad_signature.into_boxed_slice()),
-    ));
-    headers.retain(|(name, value)| !(name == &"svix-signature" && value.is_empty()));
+    );
     let response = server.exchange(&raw_request("POST", &headers, &delivery.body, None));
     assert_eq!(response.status, 400, "{response:?}");
 }
