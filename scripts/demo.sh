@@ -55,8 +55,9 @@ head -n 5 "$send_log"
 echo "   ..."
 
 echo "== A few of the server's log lines"
-grep -E "Received webhook" "$server_log" | head -n 2 | cut -c1-200
-grep -A 2 "event type of user.created" "$server_log" | head -n 3 | cut -c1-200
+# grep -m, not `| head`: under pipefail, head closing the pipe early would fail the script.
+grep -m 2 -E "Received webhook" "$server_log" | cut -c1-200
+grep -m 1 -A 2 "event type of user.created" "$server_log" | cut -c1-200
 
 echo "== Summary"
 tail -n 3 "$send_log"
