@@ -28,12 +28,7 @@ fn app(config: WebhookConfig) -> Router {
 #[tokio::main]
 async fn main() {
     let startup = example_support::start();
-    let listener = tokio::net::TcpListener::bind(startup.addr)
-        .await
-        .unwrap_or_else(|error| {
-            exit_with(format!("Could not listen on {}: {error}", startup.addr))
-        });
-    example_support::log_listening(startup.addr);
+    let listener = example_support::listen(startup.addr).await;
     axum::serve(listener, app(startup.config))
         .with_graceful_shutdown(example_support::shutdown_signal())
         .await

@@ -100,6 +100,15 @@ fn env_or(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
+/// Binds `addr` and logs where the server listens; exits 1 with one line if it cannot.
+pub async fn listen(addr: SocketAddr) -> tokio::net::TcpListener {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .unwrap_or_else(|error| exit_with(format!("Could not listen on {addr}: {error}")));
+    log_listening(addr);
+    listener
+}
+
 /// Logs where the server listens.
 pub fn log_listening(addr: SocketAddr) {
     tracing::info!("Listening on http://{addr}{WEBHOOK_PATH}");

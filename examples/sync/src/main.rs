@@ -68,12 +68,7 @@ async fn main() {
         .await
         .unwrap_or_else(|error| exit_with(format!("Could not open the store: {error}")));
     tracing::info!("Storing into {:?}", store.backend());
-    let listener = tokio::net::TcpListener::bind(startup.addr)
-        .await
-        .unwrap_or_else(|error| {
-            exit_with(format!("Could not listen on {}: {error}", startup.addr))
-        });
-    example_support::log_listening(startup.addr);
+    let listener = example_support::listen(startup.addr).await;
     axum::serve(listener, app(startup.config, store))
         .with_graceful_shutdown(example_support::shutdown_signal())
         .await

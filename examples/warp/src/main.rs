@@ -1,7 +1,6 @@
 //! The Clerk guide's webhook handler, in warp: `cargo run -p example-warp`.
 
 use clerk_webhook_warp::{ClerkEvent, ClerkWebhook, WebhookConfig, WebhookRejection};
-use example_support::exit_with;
 use warp::{Filter, Rejection, Reply};
 
 /// The guide's handler: log the event, narrow one type, answer 200. A delivery that fails
@@ -29,12 +28,7 @@ fn app(config: WebhookConfig) -> impl Filter<Extract = (impl Reply,), Error = Re
 #[tokio::main]
 async fn main() {
     let startup = example_support::start();
-    let listener = tokio::net::TcpListener::bind(startup.addr)
-        .await
-        .unwrap_or_else(|error| {
-            exit_with(format!("Could not listen on {}: {error}", startup.addr))
-        });
-    example_support::log_listening(startup.addr);
+    let listener = example_support::listen(startup.addr).await;
     warp::serve(app(startup.config))
         .incoming(listener)
         .graceful(example_support::shutdown_signal())
