@@ -40,8 +40,10 @@ fn app(
 async fn main() {
     let startup = example_support::start();
     let config = web::Data::new(startup.config);
-    // actix-web stops on Ctrl-C and SIGTERM itself, finishing in-flight requests.
+    // actix-web stops on Ctrl-C and SIGTERM itself, finishing in-flight requests, and
+    // closes a connection whose request head takes longer than `client_request_timeout`.
     let server = HttpServer::new(move || app(config.clone()))
+        .client_request_timeout(startup.header_timeout)
         .bind(startup.addr)
         .unwrap_or_else(|error| {
             exit_with(format!("Could not listen on {}: {error}", startup.addr))

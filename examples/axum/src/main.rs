@@ -3,7 +3,8 @@
 use axum::Router;
 use axum::routing::post;
 use clerk_webhook_axum::{ClerkEvent, ClerkWebhook, WebhookConfig};
-use example_support::{WEBHOOK_PATH, exit_with};
+use example_support::WEBHOOK_PATH;
+use hyper_util::service::TowerToHyperService;
 
 /// The guide's handler: log the event, narrow one type, answer 200. A delivery that fails
 /// verification never gets here: the extractor answers 400 and logs why.
@@ -29,10 +30,12 @@ fn app(config: WebhookConfig) -> Router {
 async fn main() {
     let startup = example_support::start();
     let listener = example_support::listen(startup.addr).await;
-    axum::serve(listener, app(startup.config))
-        .with_graceful_shutdown(example_support::shutdown_signal())
-        .await
-        .unwrap_or_else(|error| exit_with(format!("Server error: {error}")));
+    // Not `axum::serve`: it has no header-read timeout (see `example_support::serve`).
+    let app = app(startup.config);
+    example_support::serve(listener, startup.header_timeout, |_peer| {
+        TowerToHyperService::new(app.clone())
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! The Clerk guide's webhook handler, in poem: `cargo run -p example-poem`.
 
-use std::time::Duration;
+use std::convert::Infallible;
+use std::sync::Arc;
 
 use clerk_webhook_poem::{ClerkEvent, ClerkWebhook, WebhookConfig};
-use example_support::{WEBHOOK_PATH, exit_with};
-use poem::listener::TcpListener;
-use poem::{Endpoint, EndpointExt, Route, Server, handler, post};
+use example_support::WEBHOOK_PATH;
+use poem::http::uri::Scheme;
+use poem::web::{LocalAddr, RemoteAddr};
+use poem::{Endpoint, EndpointExt, Route, handler, post};
 
 /// The guide's handler: log the event, narrow one type, answer 200. A delivery that fails
 /// verification never gets here: the extractor answers 400 and logs why.
@@ -29,15 +31,23 @@ fn app(config: WebhookConfig) -> impl Endpoint {
 #[tokio::main]
 async fn main() {
     let startup = example_support::start();
-    example_support::log_listening(startup.addr);
-    Server::new(TcpListener::bind(startup.addr))
-        .run_with_graceful_shutdown(
-            app(startup.config),
-            example_support::shutdown_signal(),
-            Some(Duration::from_secs(30)),
-        )
-        .await
-        .unwrap_or_else(|error| exit_with(format!("Could not serve on {}: {error}", startup.addr)));
+    let listener = example_support::listen(startup.addr).await;
+    // Not poem's `Server`: it has no header-read timeout (see `example_support::serve`),
+    // so the endpoint is called the way `Server` calls it, from a hyper service.
+    let app = Arc::new(app(startup.config));
+    let local = LocalAddr(startup.addr.into());
+    example_support::serve(listener, startup.header_timeout, |peer| {
+        let (app, local, remote) = (app.clone(), local.clone(), RemoteAddr(peer.into()));
+        hyper::service::service_fn(move |request| {
+            let parts = (request, local.clone(), remote.clone(), Scheme::HTTP);
+            let app = app.clone();
+            async move {
+                let response = app.get_response(poem::Request::from(parts)).await;
+                Ok::<_, Infallible>(hyper::Response::from(response))
+            }
+        })
+    })
+    .await;
 }
 
 #[cfg(test)]

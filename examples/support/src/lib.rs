@@ -2,9 +2,13 @@
 //!
 //! [`start`] does what every example needs before serving: load `.env`, set up logging
 //! (`RUST_LOG`, default `info`), read `CLERK_WEBHOOK_SIGNING_SECRET`, and read `HOST`
-//! (default `127.0.0.1`), `PORT` (default `3000`) and `WEBHOOK_BODY_TIMEOUT` (seconds a
-//! client may take to send the body, default 15). A problem stops the program with one
-//! line on stderr and exit code 1, never a panic.
+//! (default `127.0.0.1`), `PORT` (default `3000`), `WEBHOOK_HEADER_TIMEOUT` (seconds a
+//! client may take to send a request's headers, default 10) and `WEBHOOK_BODY_TIMEOUT`
+//! (seconds it may take to send the body, default 15). A problem stops the program with
+//! one line on stderr and exit code 1, never a panic.
+//!
+//! [`serve()`] is the accept loop of the axum, poem, warp and sync examples: the one place
+//! the header timeout is enforced for them (see its module docs for why).
 
 use std::io::IsTerminal as _;
 use std::net::{IpAddr, SocketAddr};
@@ -12,6 +16,13 @@ use std::time::Duration;
 
 use clerk_webhook_core::{DEFAULT_BODY_TIMEOUT, DEVELOPMENT_SECRET, SECRET_ENV_VAR, WebhookConfig};
 use tracing_subscriber::EnvFilter;
+
+mod serve;
+pub use serve::{SHUTDOWN_GRACE, serve};
+
+/// How long a client may take to send a request's headers unless `WEBHOOK_HEADER_TIMEOUT`
+/// says otherwise: far more than any real sender needs, far less than a slowloris wants.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The route the guide's handler serves.
 pub const WEBHOOK_PATH: &str = "/api/webhooks";
@@ -23,6 +34,8 @@ pub struct Startup {
     pub config: WebhookConfig,
     /// Where to listen.
     pub addr: SocketAddr,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Duration,
 }
 
 /// Loads `.env`, sets up logging and reads the configuration; exits 1 on any problem.
@@ -36,11 +49,15 @@ pub fn start() -> Startup {
         .init();
     let config = WebhookConfig::from_env().unwrap_or_else(|error| exit_with(error));
     let addr = listen_address().unwrap_or_else(|error| exit_with(error));
-    let timeout = body_timeout().unwrap_or_else(|error| exit_with(error));
+    let body_timeout = seconds_from_env("WEBHOOK_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT)
+        .unwrap_or_else(|error| exit_with(error));
+    let header_timeout = seconds_from_env("WEBHOOK_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT)
+        .unwrap_or_else(|error| exit_with(error));
     warn_if_development_secret();
     Startup {
-        config: config.with_body_timeout(timeout),
+        config: config.with_body_timeout(body_timeout),
         addr,
+        header_timeout,
     }
 }
 
@@ -81,14 +98,13 @@ fn listen_address() -> Result<SocketAddr, String> {
     Ok(SocketAddr::new(ip, port))
 }
 
-/// `WEBHOOK_BODY_TIMEOUT`: seconds a client may take to send the body (default 15).
-fn body_timeout() -> Result<Duration, String> {
-    let default = DEFAULT_BODY_TIMEOUT.as_secs().to_string();
-    let value = env_or("WEBHOOK_BODY_TIMEOUT", &default);
+/// A timeout in whole seconds from the environment variable `name`, or `default`.
+fn seconds_from_env(name: &str, default: Duration) -> Result<Duration, String> {
+    let value = env_or(name, &default.as_secs().to_string());
     match value.parse::<u64>() {
         Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
         _ => Err(format!(
-            "Invalid WEBHOOK_BODY_TIMEOUT {value:?}: expected a whole number of seconds above 0"
+            "Invalid {name} {value:?}: expected a whole number of seconds above 0"
         )),
     }
 }

@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use clerk_webhook_axum::{ClerkEvent, ClerkWebhook, WebhookConfig};
 use clerk_webhook_sync::{DEFAULT_DATABASE_URL, SyncStore};
 use example_support::{WEBHOOK_PATH, exit_with};
+use hyper_util::service::TowerToHyperService;
 
 #[derive(Clone, FromRef)]
 struct AppState {
@@ -69,10 +70,12 @@ async fn main() {
         .unwrap_or_else(|error| exit_with(format!("Could not open the store: {error}")));
     tracing::info!("Storing into {:?}", store.backend());
     let listener = example_support::listen(startup.addr).await;
-    axum::serve(listener, app(startup.config, store))
-        .with_graceful_shutdown(example_support::shutdown_signal())
-        .await
-        .unwrap_or_else(|error| exit_with(format!("Server error: {error}")));
+    // Not `axum::serve`: it has no header-read timeout (see `example_support::serve`).
+    let app = app(startup.config, store);
+    example_support::serve(listener, startup.header_timeout, |_peer| {
+        TowerToHyperService::new(app.clone())
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The Clerk guide's webhook handler, in warp: `cargo run -p example-warp`.
 
 use clerk_webhook_warp::{ClerkEvent, ClerkWebhook, WebhookConfig, WebhookRejection};
+use hyper_util::service::TowerToHyperService;
 use warp::{Filter, Rejection, Reply};
 
 /// The guide's handler: log the event, narrow one type, answer 200. A delivery that fails
@@ -29,11 +30,12 @@ fn app(config: WebhookConfig) -> impl Filter<Extract = (impl Reply,), Error = Re
 async fn main() {
     let startup = example_support::start();
     let listener = example_support::listen(startup.addr).await;
-    warp::serve(app(startup.config))
-        .incoming(listener)
-        .graceful(example_support::shutdown_signal())
-        .run()
-        .await;
+    // Not `warp::serve`: it has no header-read timeout (see `example_support::serve`).
+    let app = app(startup.config);
+    example_support::serve(listener, startup.header_timeout, |_peer| {
+        TowerToHyperService::new(warp::service(app.clone()))
+    })
+    .await;
 }
 
 #[cfg(test)]
