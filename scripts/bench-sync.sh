@@ -5,6 +5,7 @@
 # Writes its table into docs/benchmarks.md (between the sync markers) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/wait-for-port.sh
 
 count="${COUNT:-20000}"
 concurrency="${CONCURRENCY:-32}"
@@ -31,11 +32,7 @@ run_backend() {
   CLERK_WEBHOOK_SIGNING_SECRET="$secret" DATABASE_URL="$database_url" HOST=127.0.0.1 \
     PORT="$port" RUST_LOG=warn target/release/example-sync >"$work/$name.server.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null && break
-    kill -0 "$pid" 2>/dev/null || { cat "$work/$name.server.log" >&2; exit 1; }
-    sleep 0.1
-  done
+  wait_for_port "$port" "$pid" "$work/$name.server.log"
   echo "== ${name}: ${count} user.created deliveries, distinct users, concurrency ${concurrency}"
   target/release/clerk-webhook send user.created --count "$count" --concurrency "$concurrency" \
     --fresh-ids --url "$url" --secret "$secret" | tee "$work/$name.send"

@@ -7,6 +7,7 @@
 #   scripts/bench.sh                 RUNS=3 DURATION=10 by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/wait-for-port.sh
 
 runs="${RUNS:-3}"
 duration="${DURATION:-10}"
@@ -41,11 +42,7 @@ bench_one() { # framework variant run binary
   CLERK_WEBHOOK_SIGNING_SECRET="$secret" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn \
     "$binary" >"$work/server.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null && break
-    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-    sleep 0.1
-  done
+  wait_for_port "$port" "$pid" "$work/server.log"
   # Signed now, so the timestamp stays inside the 5-minute window for the whole run.
   local signed
   signed="$(target/release/clerk-webhook sign --secret "$secret" "$body")"

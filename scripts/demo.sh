@@ -16,6 +16,7 @@ case "$framework" in
     ;;
 esac
 cd "$(dirname "$0")/.."
+source scripts/lib/wait-for-port.sh
 
 secret="$(sed -n 's/^CLERK_WEBHOOK_SIGNING_SECRET=//p' .env.example)"
 port="${PORT:-3000}"
@@ -36,17 +37,7 @@ stop_server() {
 trap 'stop_server; rm -f "$server_log" "$send_log"' EXIT
 
 echo "== Starting example-${framework} on ${url}"
-for _ in $(seq 1 300); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "The server exited before listening:" >&2
-    cat "$server_log" >&2
-    exit 1
-  fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
+wait_for_port "$port" "$server_pid" "$server_log"
 
 echo "== clerk-webhook send --all --url ${url}"
 status=0

@@ -1,6 +1,6 @@
 """Hostile clients against one running example server; see scripts/hostile.sh.
 
-Usage: hostile.py PORT PID SECRET  (prints one JSON line of results)
+Usage: hostile.py PORT PID SECRET [CYCLES]  (prints one JSON line per attack and cycle)
 Every loop is bounded in count and time, and talks only to 127.0.0.1.
 """
 import base64, hashlib, hmac, json, resource, socket, sys, threading, time
@@ -88,69 +88,98 @@ def concurrent(n, make, measure):
     return threads, results
 
 
-def main():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
-    out = {}
-    for _ in range(200):
+def settle():
+    """Lets closed connections finish and the allocator give back what the attack freed
+    (jemalloc's decay is 10 s), serves 50 deliveries, and returns RSS in KiB."""
+    time.sleep(12)
+    for _ in range(50):
         valid_ok()
-    out["rss_before_kib"] = rss_kib()
+    return rss_kib()
 
-    # Slowloris: request line and one header, then one more header byte a second.
+
+def slowloris(out):
+    # Request line and one header, then one more header byte a second.
     def slow_headers():
         s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
         s.sendall(b"POST /api/webhooks HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         return s
     threads, slow = concurrent(50, slow_headers, lambda s: time_to_close(s, drip=b"x"))
     time.sleep(2)
-    out["valid_during_slowloris"] = valid_ok()
-    # Stalled body: all headers, 10 of 1000 body bytes, then silence.
+    out["valid_meanwhile"] = valid_ok()
+    for t in threads:
+        t.join()
+    times = [r[0] for r in slow if isinstance(r, tuple) and r[0] is not None]
+    out["closed"] = f"{len(times)}/50"
+    out["max_s"] = max(times) if times else None
+
+
+def stalled_bodies(out):
+    # All headers, 10 of 1000 body bytes, then silence.
     head, body = signed_request(b" " * 1000)
     def stalled_body():
         s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
         s.sendall(head + body[:10])
         return s
-    threads2, stalled = concurrent(50, stalled_body, lambda s: time_to_close(s))
+    threads, stalled = concurrent(50, stalled_body, lambda s: time_to_close(s))
     time.sleep(2)
-    out["valid_during_stalled_bodies"] = valid_ok()
-    for t in threads + threads2:
+    out["valid_meanwhile"] = valid_ok()
+    for t in threads:
         t.join()
-    slow_times = [r[0] for r in slow if isinstance(r, tuple) and r[0] is not None]
-    out["slowloris_closed"] = f"{len(slow_times)}/50"
-    out["slowloris_max_s"] = max(slow_times) if slow_times else None
-    stalled_times = [r[0] for r in stalled if isinstance(r, tuple) and r[0] is not None]
-    out["stalled_body_closed"] = f"{len(stalled_times)}/50"
-    out["stalled_body_max_s"] = max(stalled_times) if stalled_times else None
-    out["stalled_body_statuses"] = sorted({r[1] for r in stalled if isinstance(r, tuple) and r[1] is not None})
+    times = [r[0] for r in stalled if isinstance(r, tuple) and r[0] is not None]
+    out["closed"] = f"{len(times)}/50"
+    out["max_s"] = max(times) if times else None
+    out["statuses"] = sorted({r[1] for r in stalled if isinstance(r, tuple) and r[1] is not None})
 
-    # 1,000 idle connections held open at once.
+
+def idle_connections(out):
     held = []
     for _ in range(1000):
         try:
             held.append(socket.create_connection(("127.0.0.1", PORT), timeout=5))
         except OSError:
             break
-    out["held_connections"] = len(held)
-    out["valid_while_1000_held"] = valid_ok()
+    out["held"] = len(held)
+    out["valid_meanwhile"] = valid_ok()
     for s in held:
         s.close()
 
-    # Oversized header values, lying lengths, garbage.
+
+def malformed(out):
     head, body = signed_request()
     big = head.replace(b"Host: 127.0.0.1\r\n", b"Host: 127.0.0.1\r\nX-Big: " + b"a" * (1024 * 1024) + b"\r\n")
-    out["oversized_header_1MiB_status"] = exchange(big + body)
+    out["header_1MiB"] = exchange(big + body)
     huge_sig = head.replace(b"svix-signature: v1,", b"svix-signature: " + b"v1,A " * 20000 + b"v1,")
-    out["signature_header_100KB_status"] = exchange(huge_sig + body)
-    out["garbage_status"] = exchange(bytes(range(256)) * 64)
-    out["content_length_longer_status"] = exchange(head.replace(f"Content-Length: {len(body)}".encode(), f"Content-Length: {len(body) + 50}".encode()) + body, timeout=20)
+    out["signature_100KB"] = exchange(huge_sig + body)
+    out["garbage"] = exchange(bytes(range(256)) * 64)
+    short = head.replace(f"Content-Length: {len(body)}".encode(), f"Content-Length: {len(body) - 10}".encode())
+    out["length_shorter"] = exchange(short + body)
+    longer = head.replace(f"Content-Length: {len(body)}".encode(), f"Content-Length: {len(body) + 50}".encode())
+    out["length_longer"] = exchange(longer + body, timeout=20)
+    chunked = head.replace(f"Content-Length: {len(body)}".encode(), b"Transfer-Encoding: chunked")
+    chunk = b" " * 65536
+    out["chunked_past_limit"] = exchange(chunked + (b"10000\r\n" + chunk + b"\r\n") * 20 + b"0\r\n\r\n")
 
-    time.sleep(1)
+
+ATTACKS = [("slowloris", slowloris), ("stalled_bodies", stalled_bodies),
+           ("idle_1000", idle_connections), ("malformed", malformed)]
+
+
+def main():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    cycles = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     for _ in range(200):
         valid_ok()
-    out["valid_after_all"] = valid_ok()
-    out["rss_after_kib"] = rss_kib()
-    out["rss_growth_pct"] = round(100.0 * (out["rss_after_kib"] - out["rss_before_kib"]) / out["rss_before_kib"], 1)
-    print(json.dumps(out))
+    before = rss_kib()
+    print(json.dumps({"rss_start_kib": before}), flush=True)
+    for cycle in range(1, cycles + 1):
+        for name, attack in ATTACKS:
+            out = {"cycle": cycle, "attack": name, "rss_before_kib": rss_kib()}
+            attack(out)
+            out["rss_after_kib"] = settle()
+            out["valid_after"] = valid_ok()
+            out["rss_vs_start_pct"] = round(100.0 * (out["rss_after_kib"] - before) / before, 1)
+            print(json.dumps(out), flush=True)
 
 
 main()

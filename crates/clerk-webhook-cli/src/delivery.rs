@@ -152,6 +152,20 @@ impl Deliverer {
     /// # Errors
     /// [`CliError::InvalidUrl`] when `url` is not an absolute http(s) URL.
     pub fn new(url: &str) -> Result<Self, CliError> {
+        Self::build(url, true)
+    }
+
+    /// A client for `url` that opens a new connection for every delivery. A server may
+    /// answer a too-large body early and close the connection while the body is still
+    /// being sent; on a pooled connection that race can cost the *next* delivery.
+    ///
+    /// # Errors
+    /// As [`Deliverer::new`].
+    pub fn without_reuse(url: &str) -> Result<Self, CliError> {
+        Self::build(url, false)
+    }
+
+    fn build(url: &str, reuse_connections: bool) -> Result<Self, CliError> {
         let invalid = |reason: String| CliError::InvalidUrl {
             url: url.to_owned(),
             reason,
@@ -160,7 +174,11 @@ impl Deliverer {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(invalid("expected http:// or https://".to_owned()));
         }
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder();
+        if !reuse_connections {
+            client = client.pool_max_idle_per_host(0);
+        }
+        let client = client
             .no_proxy()
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("clerk-webhook-cli/", env!("CARGO_PKG_VERSION")))

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use clerk_webhook_cli::check;
 use clerk_webhook_cli::offline::{self, read_input};
 use clerk_webhook_cli::send::{self, Payload, SendPlan};
+use clerk_webhook_cli::soak::{self, SoakPlan};
 use clerk_webhook_cli::{CliError, Deliverer, SignedDelivery, ids};
 use clerk_webhook_core::{EVENT_TYPES, SECRET_ENV_VAR, WebhookError, WebhookVerifier};
 
@@ -100,6 +101,24 @@ enum Command {
     Check {
         /// The endpoint's URL.
         url: String,
+        #[command(flatten)]
+        secret: SecretArg,
+    },
+    /// Soak an endpoint: many mixed deliveries at full speed (valid, duplicate, tampered,
+    /// stale, oversized); exit 1 on any wrong answer, any 5xx, or memory growth.
+    Soak {
+        /// The endpoint's URL.
+        url: String,
+        /// Deliveries in all.
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        /// Deliveries in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// The server's process id: sample its resident memory (Linux) and fail if it
+        /// grows more than 10 % after the first tenth of the run.
+        #[arg(long)]
+        pid: Option<u32>,
         #[command(flatten)]
         secret: SecretArg,
     },
@@ -232,6 +251,24 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             let rows = block_on(check::run(&deliverer, &signer))??;
             say(check::table(&rows).trim_end());
             Ok(exit_if(rows.iter().all(|row| row.passed)))
+        }
+        Command::Soak {
+            url,
+            count,
+            concurrency,
+            pid,
+            secret,
+        } => {
+            let signer = secret.verifier()?;
+            let deliverer = Deliverer::new(&url)?;
+            let plan = SoakPlan {
+                count,
+                concurrency,
+                pid,
+            };
+            let report = block_on(soak::run(&deliverer, &signer, &plan))??;
+            say(&report.summary());
+            Ok(exit_if(report.passed()))
         }
         Command::Samples { event_type } => {
             match event_type {

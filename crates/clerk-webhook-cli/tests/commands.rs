@@ -214,7 +214,9 @@ fn connection_refused_is_a_one_line_hint() {
 
 #[test]
 fn help_is_there_for_every_command() {
-    for command in ["send", "sign", "verify", "check", "samples", "secret"] {
+    for command in [
+        "send", "sign", "verify", "check", "soak", "samples", "secret",
+    ] {
         let output = clerk_webhook(&[command, "--help"]);
         assert!(output.status.success(), "{command}");
         assert!(

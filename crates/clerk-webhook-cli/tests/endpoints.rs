@@ -8,6 +8,7 @@ use axum::routing::post;
 use clerk_webhook_axum::{ClerkWebhook, WebhookConfig, WebhookVerifier};
 use clerk_webhook_cli::check::{self, CASES};
 use clerk_webhook_cli::send::{self, Payload, SendPlan};
+use clerk_webhook_cli::soak;
 use clerk_webhook_cli::{Answer, Deliverer};
 use clerk_webhook_core::EVENT_TYPES;
 
@@ -169,4 +170,47 @@ fn fresh_ids_make_distinct_rows() {
     assert_eq!(a["data"]["id"], "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S_a_1");
     assert_ne!(a["data"]["id"], b["data"]["id"]);
     assert_eq!(a["data"]["first_name"], "John");
+}
+
+async fn soak(app: Router, count: usize) -> soak::SoakReport {
+    let deliverer = Deliverer::new(&serve(app).await).unwrap();
+    let plan = soak::SoakPlan {
+        count,
+        concurrency: 8,
+        pid: Some(std::process::id()),
+    };
+    soak::run(&deliverer, &verifier(), &plan).await.unwrap()
+}
+
+#[tokio::test]
+async fn soak_of_a_correct_endpoint_passes() {
+    let report = soak(correct(), 500).await;
+    assert_eq!(report.total(), 500);
+    let sent: Vec<usize> = soak::Kind::ALL
+        .iter()
+        .map(|kind| report.kinds[kind].sent)
+        .collect();
+    assert_eq!(sent, [295, 100, 50, 50, 5], "{}", report.summary());
+    assert!(
+        report.kinds.values().all(|tally| tally.wrong == 0),
+        "{}",
+        report.summary()
+    );
+    assert_eq!(report.server_errors(), 0);
+    assert_eq!(report.rss.len(), 11, "RSS sampled before and every tenth");
+}
+
+#[tokio::test]
+async fn soak_of_an_endpoint_that_skips_verification_fails() {
+    let report = soak(skips_verification(), 200).await;
+    assert!(!report.passed(), "{}", report.summary());
+    for kind in [
+        soak::Kind::Tampered,
+        soak::Kind::Stale,
+        soak::Kind::Oversized,
+    ] {
+        let tally = &report.kinds[&kind];
+        assert_eq!(tally.wrong, tally.sent, "{kind:?}: {}", report.summary());
+    }
+    assert!(report.summary().ends_with("FAILED"));
 }

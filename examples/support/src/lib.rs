@@ -20,6 +20,14 @@ use tracing_subscriber::EnvFilter;
 mod serve;
 pub use serve::{SHUTDOWN_GRACE, serve};
 
+/// The examples' allocator: jemalloc, with a background thread that returns freed pages to
+/// the OS about ten seconds after a burst. A public endpoint sees bursts (a thousand
+/// connections at once, 1 MiB bodies); with glibc's allocator the resident memory they leave
+/// behind kept ratcheting up from one burst to the next (`docs/reliability.md` has the
+/// measurements). Every binary that links this crate uses it.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// How long a client may take to send a request's headers unless `WEBHOOK_HEADER_TIMEOUT`
 /// says otherwise: far more than any real sender needs, far less than a slowloris wants.
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
