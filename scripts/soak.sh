@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Soak every example server (release build, loopback): COUNT (default 100,000) mixed
 # deliveries at full speed with `clerk-webhook soak` (59 % valid, 20 % duplicate, 10 %
-# tampered, 10 % stale, 1 % oversized), then the server's RSS is sampled every tenth of the
+# tampered, 10 % stale, 1 % oversized), with the server's RSS sampled every tenth of the
 # run. Fails if any delivery gets the wrong answer, any gets a 5xx, or RSS grows more than
-# 10 % after the first tenth. The sync example stores into a fresh SQLite file.
+# 10 % over the second half (the first half is warm-up). The sync example stores into a
+# fresh SQLite file.
 #   scripts/soak.sh [frameworks...]    (default: actix-web axum poem rocket warp sync)
 set -euo pipefail
 cd "$(dirname "$0")/.."

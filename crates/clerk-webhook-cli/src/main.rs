@@ -116,7 +116,7 @@ enum Command {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
         /// The server's process id: sample its resident memory (Linux) and fail if it
-        /// grows more than 10 % after the first tenth of the run.
+        /// grows more than 10 % over the second half of the run.
         #[arg(long)]
         pid: Option<u32>,
         #[command(flatten)]
