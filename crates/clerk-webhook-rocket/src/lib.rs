@@ -36,6 +36,11 @@
 //! at `debug` level (target `rocket::server`). Keep that target at `info` or above in
 //! production (the example server caps it whatever `RUST_LOG` says).
 //!
+//! **Slow clients**: the guard's body timeout (408) bounds a body once its first bytes are
+//! in, but Rocket 0.5 itself waits without limit for a request's headers, and for its first
+//! 14 body bytes before any guard or fairing runs. A Rocket webhook endpoint on the public
+//! internet needs a reverse proxy with header and body timeouts in front of it.
+//!
 //! A failed verification answers `400 Error verifying webhook` (and logs why); a body over
 //! the limit answers 413, and a body cut short by the limit never verifies. To answer
 //! differently, take `Result<ClerkWebhook, WebhookRejection>`: [`WebhookRejection`] is a

@@ -451,8 +451,8 @@ fn non_utf8_header_is_rejected(server: &Server) {
 
 fn declared_oversize_is_refused_before_reading(server: &Server) {
     // Headers declaring 2 MiB, then only the first 64 KiB of the body: the answer must come
-    // without the server waiting for (or buffering) the rest. (Rocket's HTTP layer writes
-    // its response once some body bytes arrive, as they do from every real sender.)
+    // without the server waiting for (or buffering) the rest. (Body bytes are sent, as every
+    // real sender does: Rocket awaits the first 14 body bytes before any guard runs.)
     let delivery = Delivery::signed(TEST_SECRET, user_created());
     let declared = 2 * DEFAULT_BODY_LIMIT;
     let head = raw_request("POST", &signed_headers(&delivery), &[], Some(declared));
