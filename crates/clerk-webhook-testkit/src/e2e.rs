@@ -53,6 +53,44 @@ enum HeaderTimeout {
     NotEnforced,
 }
 
+/// One end-to-end check: its name and what it does to a running server.
+type Check = (&'static str, fn(&Server));
+
+/// The checks against one running server, in order; the last one stops it.
+const CHECKS: &[Check] = &[
+    ("valid delivery", valid_delivery_is_logged_and_accepted),
+    ("tampered delivery", tampered_delivery_is_rejected),
+    ("non-UTF-8 header", non_utf8_header_is_rejected),
+    (
+        "declared oversize",
+        declared_oversize_is_refused_before_reading,
+    ),
+    ("chunked oversize", chunked_oversize_is_refused),
+    ("lying Content-Length", lying_content_length_is_survived),
+    ("GET", get_is_not_allowed),
+    (
+        "stalled body",
+        stalled_body_times_out_while_others_are_served,
+    ),
+    ("slowloris", slowloris_is_closed_while_others_are_served),
+    ("300 idle connections", idle_connections_do_not_block_others),
+    ("oversized header", oversized_header_is_refused),
+    ("garbage", garbage_is_refused),
+    (
+        "clerk-webhook send --all",
+        cli_send_of_every_event_type_gets_200,
+    ),
+    ("clerk-webhook check", cli_check_passes_every_case),
+    (
+        "clerk-webhook soak",
+        cli_soak_of_2000_mixed_deliveries_passes,
+    ),
+    (
+        "graceful shutdown",
+        in_flight_request_finishes_after_sigterm,
+    ),
+];
+
 fn run(binary: &str, env: &[(&str, &str)], header_timeout: HeaderTimeout) {
     startup_fails_cleanly(binary, env, None, &WebhookError::MissingSecret.to_string());
     let malformed = clerk_webhook_core::WebhookVerifier::new("whsec_%%%").unwrap_err();
@@ -62,39 +100,10 @@ fn run(binary: &str, env: &[(&str, &str)], header_timeout: HeaderTimeout) {
     env.push(("WEBHOOK_BODY_TIMEOUT", "2"));
     env.push(("WEBHOOK_HEADER_TIMEOUT", "2"));
     let env = env.as_slice();
-    let mut server = Server::start(binary, TEST_SECRET, env);
-    server.header_timeout = header_timeout;
-    server.check("valid delivery", valid_delivery_is_logged_and_accepted);
-    server.check("tampered delivery", tampered_delivery_is_rejected);
-    server.check("non-UTF-8 header", non_utf8_header_is_rejected);
-    server.check(
-        "declared oversize",
-        declared_oversize_is_refused_before_reading,
-    );
-    server.check("chunked oversize", chunked_oversize_is_refused);
-    server.check("lying Content-Length", lying_content_length_is_survived);
-    server.check("GET", get_is_not_allowed);
-    server.check(
-        "stalled body",
-        stalled_body_times_out_while_others_are_served,
-    );
-    server.check("slowloris", slowloris_is_closed_while_others_are_served);
-    server.check("300 idle connections", idle_connections_do_not_block_others);
-    server.check("oversized header", oversized_header_is_refused);
-    server.check("garbage", garbage_is_refused);
-    server.check(
-        "clerk-webhook send --all",
-        cli_send_of_every_event_type_gets_200,
-    );
-    server.check("clerk-webhook check", cli_check_passes_every_case);
-    server.check(
-        "clerk-webhook soak",
-        cli_soak_of_2000_mixed_deliveries_passes,
-    );
-    server.check(
-        "graceful shutdown",
-        in_flight_request_finishes_after_sigterm,
-    );
+    let server = Server::start(binary, TEST_SECRET, env, header_timeout);
+    for (name, check) in CHECKS {
+        server.check(name, *check);
+    }
     let status = server.wait_for_exit();
     assert_eq!(
         status.code(),
@@ -105,7 +114,7 @@ fn run(binary: &str, env: &[(&str, &str)], header_timeout: HeaderTimeout) {
 
     let mut traced = env.to_vec();
     traced.push(("RUST_LOG", "trace"));
-    let server = Server::start(binary, TEST_SECRET, &traced);
+    let server = Server::start(binary, TEST_SECRET, &traced, header_timeout);
     server.check("no secret in logs", no_secret_or_signature_is_ever_logged);
 }
 
@@ -162,7 +171,12 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &str, secret: &str, env: &[(&str, &str)]) -> Self {
+    fn start(
+        binary: &str,
+        secret: &str,
+        env: &[(&str, &str)],
+        header_timeout: HeaderTimeout,
+    ) -> Self {
         let port = free_port();
         let mut child = base_command(binary, port)
             .envs(env.iter().copied())
@@ -180,7 +194,7 @@ impl Server {
             child: Mutex::new(child),
             port,
             output,
-            header_timeout: HeaderTimeout::Enforced,
+            header_timeout,
         };
         server.wait_until_listening();
         server
