@@ -32,6 +32,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use clerk_webhook_core::receive;
 use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
 
@@ -48,9 +49,12 @@ impl ResponseError for WebhookRejection {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
-            .content_type(clerk_webhook_core::receive::REJECTION_CONTENT_TYPE)
-            .body(self.0.response_body())
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(receive::REJECTION_CONTENT_TYPE);
+        if let Some(control) = self.0.delivery_control() {
+            response.insert_header((receive::DELIVERY_CONTROL_HEADER, control));
+        }
+        response.body(self.0.response_body())
     }
 }
 

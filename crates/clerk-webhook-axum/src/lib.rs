@@ -30,8 +30,9 @@
 
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequest, Request};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use clerk_webhook_core::receive;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
 pub use clerk_webhook_core::{
@@ -45,11 +46,15 @@ impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let content_type = [(
-            header::CONTENT_TYPE,
-            clerk_webhook_core::receive::REJECTION_CONTENT_TYPE,
-        )];
-        (status, content_type, self.0.response_body()).into_response()
+        let content_type = [(header::CONTENT_TYPE, receive::REJECTION_CONTENT_TYPE)];
+        let mut response = (status, content_type, self.0.response_body()).into_response();
+        if let Some(control) = self.0.delivery_control() {
+            response.headers_mut().insert(
+                receive::DELIVERY_CONTROL_HEADER,
+                HeaderValue::from_static(control),
+            );
+        }
+        response
     }
 }
 

@@ -68,6 +68,10 @@ pub enum Answer {
         code: u16,
         /// The body, lossily decoded.
         body: String,
+        /// The `Content-Type` header, if any.
+        content_type: Option<String>,
+        /// The `webhook-delivery` header (Svix's delivery control), if any.
+        delivery_control: Option<String>,
     },
     /// The connection was closed or reset after it was opened (some servers do this to
     /// refuse an oversized body).
@@ -79,6 +83,28 @@ impl Answer {
     #[must_use]
     pub fn is_success(&self) -> bool {
         matches!(self, Self::Status { code, .. } if (200..300).contains(code))
+    }
+
+    /// A response answering `code` with `body` and no headers of note.
+    #[must_use]
+    pub fn status(code: u16, body: impl Into<String>) -> Self {
+        Self::Status {
+            code,
+            body: body.into(),
+            content_type: None,
+            delivery_control: None,
+        }
+    }
+
+    /// The `webhook-delivery` header's value, if the answer had one.
+    #[must_use]
+    pub fn delivery_control(&self) -> Option<&str> {
+        match self {
+            Self::Status {
+                delivery_control, ..
+            } => delivery_control.as_deref(),
+            Self::Closed => None,
+        }
     }
 }
 
@@ -178,8 +204,11 @@ impl Deliverer {
         if !reuse_connections {
             client = client.pool_max_idle_per_host(0);
         }
+        // Svix does not follow redirects: a 3xx is a failed attempt (often a sign-in page in
+        // front of the route), so it must be seen, not followed.
         let client = client
             .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("clerk-webhook-cli/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -217,8 +246,21 @@ impl Deliverer {
         let answer = match request.body(body).send().await {
             Ok(response) => {
                 let code = response.status().as_u16();
+                let header = |name: &str| {
+                    response
+                        .headers()
+                        .get(name)
+                        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                };
+                let content_type = header("content-type");
+                let delivery_control = header("webhook-delivery");
                 let body = response.text().await.unwrap_or_default();
-                Answer::Status { code, body }
+                Answer::Status {
+                    code,
+                    body,
+                    content_type,
+                    delivery_control,
+                }
             }
             Err(error) if error.is_connect() => {
                 return Err(CliError::Connect {

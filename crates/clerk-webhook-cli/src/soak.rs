@@ -1,10 +1,11 @@
 //! `clerk-webhook soak`: many mixed deliveries at full speed, each judged by what it should get.
 //!
-//! Every delivery is one of five kinds, in a fixed interleaving (so a run is repeatable):
-//! valid (every sample type in turn, fresh id), duplicate (a byte-for-byte resend of a
-//! recent valid one), tampered (a body byte changed after signing), stale (signed six
-//! minutes ago) and oversized (just past the 1 MiB limit). Valid and duplicate deliveries
-//! must get a 2xx; the others a 4xx (or, for oversized, a closed connection); nothing may
+//! Every delivery is one of six kinds, in a fixed interleaving (so a run is repeatable):
+//! valid (every sample type in turn, fresh id), drifted (a known type whose data has changed
+//! shape, as when Clerk changes a field), duplicate (a byte-for-byte resend of a recent
+//! valid one), tampered (a body byte changed after signing), stale (signed six minutes ago)
+//! and oversized (just past the 1 MiB limit). Valid, drifted and duplicate deliveries must
+//! get a 2xx; the others a 4xx (or, for oversized, a closed connection); nothing may
 //! get a 5xx. With `--pid`, the server's resident memory is sampled as the run goes.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -23,6 +24,9 @@ use crate::send::{Payload, answer_label};
 pub enum Kind {
     /// Correctly signed, fresh: 2xx.
     Valid,
+    /// Correctly signed, a known type whose data does not fit the typed model: 2xx (no
+    /// retry can fix it, and refusing it would get the endpoint disabled).
+    Drifted,
     /// A recent valid delivery sent again unchanged (Svix retries do this): 2xx.
     Duplicate,
     /// One body byte changed after signing: 4xx.
@@ -35,16 +39,17 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Valid,
+        Self::Drifted,
         Self::Duplicate,
         Self::Tampered,
         Self::Stale,
         Self::Oversized,
     ];
 
-    /// The kind of delivery number `index`: per 100, 59 valid, 20 duplicate, 10 tampered,
-    /// 10 stale and 1 oversized, interleaved.
+    /// The kind of delivery number `index`: per 100, 54 valid, 5 drifted, 20 duplicate,
+    /// 10 tampered, 10 stale and 1 oversized, interleaved.
     #[must_use]
     pub fn of(index: usize) -> Self {
         if index % 100 == 50 {
@@ -54,6 +59,7 @@ impl Kind {
             1 | 11 => Self::Tampered,
             5 | 15 => Self::Stale,
             3 | 8 | 13 | 18 => Self::Duplicate,
+            17 => Self::Drifted,
             _ => Self::Valid,
         }
     }
@@ -62,7 +68,7 @@ impl Kind {
     #[must_use]
     pub fn accepts(self, answer: &Answer) -> bool {
         match (self, answer) {
-            (Self::Valid | Self::Duplicate, answer) => answer.is_success(),
+            (Self::Valid | Self::Drifted | Self::Duplicate, answer) => answer.is_success(),
             (Self::Tampered | Self::Stale, Answer::Status { code, .. }) => {
                 (400..500).contains(code)
             }
@@ -77,6 +83,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Self::Valid => "valid",
+            Self::Drifted => "drifted",
             Self::Duplicate => "duplicate",
             Self::Tampered => "tampered",
             Self::Stale => "stale",
@@ -88,7 +95,7 @@ impl Kind {
     #[must_use]
     pub fn expected(self) -> &'static str {
         match self {
-            Self::Valid | Self::Duplicate => "2xx",
+            Self::Valid | Self::Drifted | Self::Duplicate => "2xx",
             Self::Tampered | Self::Stale => "4xx",
             Self::Oversized => "413 or closed",
         }
@@ -244,6 +251,7 @@ impl SoakReport {
 struct Mixer<'a> {
     signer: &'a WebhookVerifier,
     payloads: Vec<Payload>,
+    drifted: Vec<Vec<u8>>,
     oversized: Vec<u8>,
     recent: Mutex<VecDeque<SignedDelivery>>,
 }
@@ -259,9 +267,14 @@ impl<'a> Mixer<'a> {
             .map(|payload| payload.body.clone())
             .unwrap_or_default();
         oversized.resize(DEFAULT_BODY_LIMIT + 1, b' ');
+        let drifted = clerk_webhook_core::samples::drifted_samples()
+            .into_iter()
+            .map(|(_, body)| body.into_bytes())
+            .collect();
         Ok(Self {
             signer,
             payloads,
+            drifted,
             oversized,
             recent: Mutex::new(VecDeque::new()),
         })
@@ -305,6 +318,10 @@ impl<'a> Mixer<'a> {
                 unix_now() - 360,
                 payload.body.clone(),
             )),
+            Kind::Drifted => {
+                let body = self.drifted.get(index % self.drifted.len().max(1));
+                SignedDelivery::new(self.signer, body.cloned().unwrap_or_default())
+            }
             Kind::Oversized => SignedDelivery::new(self.signer, self.oversized.clone()),
         }
     }
@@ -392,7 +409,7 @@ mod tests {
             *counts.entry(Kind::of(index)).or_default() += 1;
         }
         let counts: Vec<usize> = Kind::ALL.iter().map(|kind| counts[kind]).collect();
-        assert_eq!(counts, [59, 20, 10, 10, 1]);
+        assert_eq!(counts, [54, 5, 20, 10, 10, 1]);
     }
 
     fn report_with_rss(rss_kib: &[u64]) -> SoakReport {
@@ -427,12 +444,11 @@ mod tests {
 
     #[test]
     fn judging_answers() {
-        let status = |code| Answer::Status {
-            code,
-            body: String::new(),
-        };
+        let status = |code| Answer::status(code, "");
         assert!(Kind::Valid.accepts(&status(200)));
         assert!(!Kind::Valid.accepts(&status(400)));
+        assert!(Kind::Drifted.accepts(&status(204)));
+        assert!(!Kind::Drifted.accepts(&status(400)));
         assert!(!Kind::Duplicate.accepts(&Answer::Closed));
         assert!(Kind::Tampered.accepts(&status(400)));
         assert!(!Kind::Stale.accepts(&status(200)));

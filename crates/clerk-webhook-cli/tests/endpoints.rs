@@ -1,10 +1,11 @@
-//! `send` and `check` over loopback, against a correct endpoint and two broken ones.
+//! `send`, `check` and `soak` over loopback, against a correct endpoint and broken ones.
 #![allow(clippy::unwrap_used, clippy::panic)] // Tests fail by panicking.
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse as _;
+use axum::routing::{get, post};
 use clerk_webhook_axum::{ClerkWebhook, WebhookConfig, WebhookVerifier};
 use clerk_webhook_cli::check::{self, CASES};
 use clerk_webhook_cli::send::{self, Payload, SendPlan};
@@ -115,13 +116,10 @@ async fn send_reports_a_refused_delivery() {
     };
     let report = send::run(&deliverer, &other, &plan).await.unwrap();
     assert!(!report.all_succeeded());
-    assert_eq!(
-        report.deliveries[0].outcome.answer,
-        Answer::Status {
-            code: 400,
-            body: "Error verifying webhook".to_owned()
-        }
-    );
+    assert!(matches!(
+        &report.deliveries[0].outcome.answer,
+        Answer::Status { code: 400, body, delivery_control: None, .. } if body == "Error verifying webhook"
+    ));
 }
 
 #[tokio::test]
@@ -129,20 +127,25 @@ async fn check_passes_a_correct_endpoint() {
     let rows = check(correct()).await;
     assert_eq!(rows.len(), CASES.len());
     assert!(failing(&rows).is_empty(), "{}", check::table(&rows));
-    assert!(check::table(&rows).ends_with("All 11 checks pass.\n"));
+    assert!(
+        rows.iter().all(|row| row.note.is_none()),
+        "{}",
+        check::table(&rows)
+    );
+    assert!(check::table(&rows).ends_with("All 16 checks pass.\n"));
+}
+
+/// The cases that must be refused.
+fn refusals() -> Vec<&'static str> {
+    CASES[6..].to_vec()
 }
 
 #[tokio::test]
 async fn check_flags_an_endpoint_that_skips_verification() {
     let rows = check(skips_verification()).await;
-    assert_eq!(
-        failing(&rows),
-        CASES[2..].to_vec(),
-        "{}",
-        check::table(&rows)
-    );
+    assert_eq!(failing(&rows), refusals(), "{}", check::table(&rows));
     assert!(rows.iter().filter(|r| !r.passed).all(|r| r.hint.is_some()));
-    assert!(check::table(&rows).contains("9 of 11 checks FAIL."));
+    assert!(check::table(&rows).contains("10 of 16 checks FAIL."));
 }
 
 #[tokio::test]
@@ -159,6 +162,156 @@ async fn check_flags_an_endpoint_that_reserializes_before_verifying() {
     assert!(
         hint.contains("parsed and re-serialized the JSON before verifying"),
         "{hint}"
+    );
+    // It refuses the authentic body without `type`, but without the delivery header: a
+    // recommendation, not a failure.
+    let unusable = &rows[6];
+    assert_eq!(unusable.case, "authentic body without type");
+    assert!(unusable.passed);
+    assert_eq!(unusable.note, Some(check::NOTE_ABORT));
+    assert!(check::table(&rows).contains(check::NOTE_ABORT));
+}
+
+/// Broken: verifies, then refuses data that does not fit the typed model (what a strict
+/// typed SDK does).
+fn refuses_drifted_data() -> Router {
+    async fn handler(webhook: ClerkWebhook) -> StatusCode {
+        if webhook.data_mismatch().is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        }
+    }
+    Router::new()
+        .route("/api/webhooks", post(handler))
+        .with_state(WebhookConfig::new(verifier()))
+}
+
+#[tokio::test]
+async fn check_flags_an_endpoint_that_refuses_drifted_data() {
+    let rows = check(refuses_drifted_data()).await;
+    assert_eq!(
+        failing(&rows),
+        CASES[4..6].to_vec(),
+        "{}",
+        check::table(&rows)
+    );
+    assert!(
+        rows[4]
+            .hint
+            .unwrap()
+            .contains("Clerk adds and changes fields")
+    );
+}
+
+/// Broken: compares only the first `v1` entry of the signature header.
+fn checks_only_the_first_signature() -> Router {
+    async fn handler(headers: HeaderMap, body: Bytes) -> StatusCode {
+        let header = |name| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        };
+        let first = header("svix-signature").split(' ').next().unwrap_or("");
+        let timestamp: i64 = header("svix-timestamp").parse().unwrap_or(0);
+        let expected = verifier().sign(header("svix-id"), timestamp, &body);
+        if first == expected
+            && serde_json::from_slice::<serde_json::Value>(&body)
+                .is_ok_and(|v| v["type"].is_string())
+        {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        }
+    }
+    Router::new().route("/api/webhooks", post(handler))
+}
+
+#[tokio::test]
+async fn check_flags_an_endpoint_that_checks_only_the_first_signature() {
+    let rows = check(checks_only_the_first_signature()).await;
+    assert!(
+        failing(&rows).starts_with(&["rotation: another secret's v1 first"]),
+        "{}",
+        check::table(&rows)
+    );
+    assert!(rows[2].hint.unwrap().contains("any `v1` entry"));
+    assert!(rows[3].passed, "{}", check::table(&rows));
+}
+
+/// An endpoint that answers every POST with `status`, `content_type` and `body`, plus a
+/// `location` for redirects.
+fn answers(status: StatusCode, content_type: &'static str, body: &'static str) -> Router {
+    let handler = move || async move {
+        let mut response = (status, [("content-type", content_type)], body).into_response();
+        if status.is_redirection() {
+            response
+                .headers_mut()
+                .insert("location", HeaderValue::from_static("/sign-in"));
+        }
+        response
+    };
+    Router::new()
+        .route("/api/webhooks", post(handler))
+        .route("/sign-in", get(|| async { "<html>Sign in</html>" }))
+}
+
+#[tokio::test]
+async fn a_refused_valid_delivery_is_explained_by_its_answer() {
+    let cases = [
+        (
+            answers(StatusCode::UNAUTHORIZED, "text/plain", "Unauthorized"),
+            check::HINT_NOT_PUBLIC,
+        ),
+        (
+            answers(StatusCode::FORBIDDEN, "text/plain", ""),
+            check::HINT_NOT_PUBLIC,
+        ),
+        (
+            answers(StatusCode::FOUND, "text/plain", ""),
+            check::HINT_NOT_PUBLIC,
+        ),
+        (
+            answers(
+                StatusCode::BAD_REQUEST,
+                "text/html",
+                "<!doctype html><p>Sign in</p>",
+            ),
+            check::HINT_NOT_PUBLIC,
+        ),
+        (
+            answers(StatusCode::NOT_FOUND, "text/plain", "Not Found"),
+            check::HINT_NOT_FOUND,
+        ),
+        (
+            Router::new().route("/api/webhooks", get(|| async { "only GET" })),
+            check::HINT_NOT_POST,
+        ),
+    ];
+    for (app, hint) in cases {
+        let rows = check(app).await;
+        let table = check::table(&rows);
+        assert!(!rows[0].passed, "{table}");
+        assert_eq!(rows[0].hint, Some(hint), "{table}");
+        assert!(table.contains(hint));
+    }
+    // A redirect is a failed attempt for Svix: it is reported, never followed to a 200.
+    let rows = check(answers(StatusCode::FOUND, "text/plain", "")).await;
+    assert_eq!(check::answer_code(&rows[0].got), Some(302));
+}
+
+#[tokio::test]
+async fn check_of_a_closed_port_says_to_start_the_server() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/api/webhooks", listener.local_addr().unwrap());
+    drop(listener);
+    let error = check::run(&Deliverer::new(&url).unwrap(), &verifier())
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("Is the server running"),
+        "{error}"
     );
 }
 
@@ -190,7 +343,7 @@ async fn soak_of_a_correct_endpoint_passes() {
         .iter()
         .map(|kind| report.kinds[kind].sent)
         .collect();
-    assert_eq!(sent, [295, 100, 50, 50, 5], "{}", report.summary());
+    assert_eq!(sent, [270, 25, 100, 50, 50, 5], "{}", report.summary());
     assert!(
         report.kinds.values().all(|tally| tally.wrong == 0),
         "{}",
@@ -213,4 +366,17 @@ async fn soak_of_an_endpoint_that_skips_verification_fails() {
         assert_eq!(tally.wrong, tally.sent, "{kind:?}: {}", report.summary());
     }
     assert!(report.summary().ends_with("FAILED"));
+}
+
+#[tokio::test]
+async fn soak_of_an_endpoint_that_refuses_drifted_data_fails() {
+    let report = soak(refuses_drifted_data(), 200).await;
+    assert!(!report.passed(), "{}", report.summary());
+    let drifted = &report.kinds[&soak::Kind::Drifted];
+    assert_eq!(
+        (drifted.sent, drifted.wrong),
+        (10, 10),
+        "{}",
+        report.summary()
+    );
 }

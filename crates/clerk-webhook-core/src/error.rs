@@ -58,7 +58,10 @@ pub enum WebhookError {
     #[error("No matching signature found")]
     NoMatchingSignature,
 
-    /// The signature matched, but the body is not a Clerk event.
+    /// The signature matched, but the body is not a Clerk event at all (not JSON, not an
+    /// object, no string `type` or no object `data`). The delivery is authentic: no retry can
+    /// fix it. (A known event type whose `data` does not fit this crate's model is not an
+    /// error: it is [`ClerkEvent::Mismatched`](crate::ClerkEvent::Mismatched).)
     #[error("Invalid webhook payload: {reason}")]
     InvalidPayload {
         /// What is wrong with the body.
@@ -74,6 +77,8 @@ pub enum SecretProblem {
     EmptyAfterPrefix,
     /// The part after `whsec_` is not standard, padded base64.
     NotBase64,
+    /// The key is empty: anyone could sign with it.
+    EmptyKey,
 }
 
 impl fmt::Display for SecretProblem {
@@ -81,6 +86,7 @@ impl fmt::Display for SecretProblem {
         f.write_str(match self {
             Self::EmptyAfterPrefix => "nothing follows the whsec_ prefix",
             Self::NotBase64 => "it is not whsec_ followed by standard base64",
+            Self::EmptyKey => "the key is empty, so anyone could sign deliveries",
         })
     }
 }
@@ -97,13 +103,6 @@ pub enum PayloadProblem {
     MissingType,
     /// The object has no object `data`.
     MissingData,
-    /// `data` does not have the shape Clerk documents for this event type.
-    DataMismatch {
-        /// The event type whose data did not fit.
-        event_type: String,
-        /// serde's description of the mismatch.
-        detail: String,
-    },
 }
 
 impl fmt::Display for PayloadProblem {
@@ -113,17 +112,18 @@ impl fmt::Display for PayloadProblem {
             Self::NotObject => f.write_str("the body is not a JSON object"),
             Self::MissingType => f.write_str("the event has no string `type`"),
             Self::MissingData => f.write_str("the event has no object `data`"),
-            Self::DataMismatch { event_type, detail } => {
-                write!(
-                    f,
-                    "the `data` of a {event_type} event does not fit: {detail}"
-                )
-            }
         }
     }
 }
 
 impl WebhookError {
+    /// Whether the signature matched: only [`WebhookError::InvalidPayload`] comes after
+    /// the signature check. An authentic delivery that fails can never succeed on a retry.
+    #[must_use]
+    pub fn is_authentic(&self) -> bool {
+        matches!(self, Self::InvalidPayload { .. })
+    }
+
     pub(crate) fn payload(reason: PayloadProblem) -> Self {
         Self::InvalidPayload { reason }
     }

@@ -5,14 +5,15 @@ use crate::data::{
     OrganizationMembership, PaymentAttempt, Permission, Role, Session, SmsMessage, Subscription,
     SubscriptionItem, User, WaitlistEntry,
 };
-use crate::error::PayloadProblem;
 
 macro_rules! clerk_events {
     ($( $(#[$doc:meta])* $name:literal => $variant:ident($data:ty), )*) => {
         /// A Clerk event with its typed `data`.
         ///
-        /// One variant per event type Clerk emits (46 of them), plus [`ClerkEvent::Unknown`]
-        /// for any type Clerk adds later: a new type is a valid event, never an error.
+        /// One variant per event type Clerk emits (46 of them), plus
+        /// [`ClerkEvent::Unknown`] for any type Clerk adds later and
+        /// [`ClerkEvent::Mismatched`] for a known type whose `data` Clerk has changed: a
+        /// correctly signed event is never an error because this crate's model is behind.
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub enum ClerkEvent {
@@ -23,6 +24,17 @@ macro_rules! clerk_events {
                 event_type: String,
                 /// The `data` as Clerk sent it.
                 data: serde_json::Value,
+            },
+            /// A known event type whose `data` does not fit this crate's model: Clerk added
+            /// or changed a field. The delivery is authentic and should be acknowledged;
+            /// log `error`, keep `data`, and upgrade `clerk-webhook-core`.
+            Mismatched {
+                /// The `type` as Clerk sent it (one of [`EVENT_TYPES`]).
+                event_type: String,
+                /// The `data` as Clerk sent it.
+                data: serde_json::Value,
+                /// Why it did not fit, as serde tells it (field, expected type, position).
+                error: String,
             },
         }
 
@@ -35,34 +47,64 @@ macro_rules! clerk_events {
             pub fn event_type(&self) -> &str {
                 match self {
                     $( Self::$variant(_) => $name, )*
-                    Self::Unknown { event_type, .. } => event_type,
+                    Self::Unknown { event_type, .. } | Self::Mismatched { event_type, .. } => {
+                        event_type
+                    }
                 }
             }
 
-            /// `data.id`, when there is one.
+            /// `data.id`, when there is one (for [`ClerkEvent::Unknown`] and
+            /// [`ClerkEvent::Mismatched`], when `data.id` is a string).
             #[must_use]
             pub fn data_id(&self) -> Option<&str> {
                 match self {
                     $( Self::$variant(data) => Some(data.id.as_str()), )*
-                    Self::Unknown { data, .. } => data.get("id").and_then(serde_json::Value::as_str),
+                    Self::Unknown { data, .. } | Self::Mismatched { data, .. } => {
+                        data.get("id").and_then(serde_json::Value::as_str)
+                    }
                 }
             }
 
-            /// Parses `data` (raw JSON text) as the type `event_type` names.
-            pub(crate) fn parse(event_type: &str, data: &str) -> Result<Self, PayloadProblem> {
-                let mismatch = |error: serde_json::Error| PayloadProblem::DataMismatch {
-                    event_type: event_type.to_owned(),
-                    detail: error.to_string(),
+            /// Parses `data` (JSON text, as Clerk sends it in an event or as its Backend API
+            /// returns the same object) as the type `event_type` names. A known type whose
+            /// data does not fit is [`ClerkEvent::Mismatched`]; an unknown type is
+            /// [`ClerkEvent::Unknown`].
+            ///
+            /// This trusts its input: use it on data you verified or fetched yourself.
+            ///
+            /// # Errors
+            /// Only when `data` is not JSON at all.
+            pub fn from_data(event_type: &str, data: &str) -> Result<Self, serde_json::Error> {
+                let typed = match event_type {
+                    $( $name => serde_json::from_str(data).map(Self::$variant), )*
+                    _ => {
+                        return serde_json::from_str(data).map(|data| Self::Unknown {
+                            event_type: event_type.to_owned(),
+                            data,
+                        });
+                    }
                 };
-                match event_type {
-                    $( $name => serde_json::from_str(data).map(Self::$variant).map_err(mismatch), )*
-                    _ => serde_json::from_str(data)
-                        .map(|data| Self::Unknown { event_type: event_type.to_owned(), data })
-                        .map_err(mismatch),
-                }
+                typed.or_else(|error| {
+                    serde_json::from_str(data).map(|data| Self::Mismatched {
+                        event_type: event_type.to_owned(),
+                        data,
+                        error: error.to_string(),
+                    })
+                })
             }
         }
     };
+}
+
+impl ClerkEvent {
+    /// Why `data` did not fit the model, for [`ClerkEvent::Mismatched`].
+    #[must_use]
+    pub fn mismatch(&self) -> Option<&str> {
+        match self {
+            Self::Mismatched { error, .. } => Some(error),
+            _ => None,
+        }
+    }
 }
 
 clerk_events! {

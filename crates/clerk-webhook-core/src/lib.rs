@@ -13,7 +13,12 @@
 //! - every `v1` signature in the header is compared in constant time; an empty `v1,` never
 //!   matches;
 //! - only then is the body parsed, and it must be an object with a string `type` and an
-//!   object `data` (Clerk's SDK accepts a signed body without `type`; this crate does not).
+//!   object `data` (Clerk's SDK accepts a signed body without `type`; this crate does not:
+//!   [`WebhookError::InvalidPayload`], whose [`is_authentic`](WebhookError::is_authentic)
+//!   says that no retry can fix it);
+//! - a known event type whose `data` does not fit the typed model (Clerk added or changed a
+//!   field) is no error: it is [`ClerkEvent::Mismatched`], with the raw `data` and the parse
+//!   error, so you can acknowledge it, log it and upgrade.
 //!
 //! No web framework is involved: integrations for actix-web, axum, poem, Rocket and warp
 //! live in their own crates and call [`WebhookVerifier::verify`] in one line.

@@ -10,7 +10,9 @@
 //! | `Content-Length` or the body itself over the limit | 413 | `Webhook payload too large` |
 //! | the body could not be read (client aborted, bad chunking) | 400 | `Error reading webhook body` |
 //! | the body did not arrive within the body timeout (15 s by default) | 408 | `Webhook body timed out` |
-//! | any [`WebhookError`] | 400 | `Error verifying webhook` |
+//! | forged or unverifiable (headers, timestamp, signature: any other [`WebhookError`]) | 400, no `webhook-delivery` header, so Svix keeps retrying (a wrong secret is fixable) | `Error verifying webhook` |
+//! | authentic but unusable (the signature matched; the body is not JSON, not an object, or has no string `type` or no object `data`) | 400 with `webhook-delivery: abort-message`: no retry could fix it | `Invalid webhook payload` |
+//! | authentic, a known type whose `data` does not fit the model | handed to the handler as [`ClerkEvent::Mismatched`](crate::ClerkEvent::Mismatched) | handler's choice |
 //! | no [`WebhookConfig`] in the app's state | 500 | `Webhook receiver is not configured` |
 //!
 //! Every rejection is logged once, through `tracing`, with its precise reason
@@ -21,7 +23,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::error::WebhookError;
+use crate::error::{PayloadProblem, WebhookError};
 use crate::headers::HeaderSource;
 use crate::verifier::WebhookVerifier;
 use crate::webhook::VerifiedWebhook;
@@ -36,6 +38,13 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The `Content-Type` of every rejection's body.
 pub const REJECTION_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
+/// Svix's delivery-control response header: `abort-message` stops the retries of one
+/// message, `disable` disables the endpoint.
+pub const DELIVERY_CONTROL_HEADER: &str = "webhook-delivery";
+
+/// The [`DELIVERY_CONTROL_HEADER`] value that stops one message's retries.
+pub const ABORT_MESSAGE: &str = "abort-message";
 
 /// What a framework integration needs: the verifier and the body limit.
 ///
@@ -132,15 +141,31 @@ impl WebhookConfig {
     /// Verifies a complete body and parses it.
     ///
     /// # Errors
-    /// [`Rejection::Verification`], logged with its reason.
+    /// [`Rejection::Verification`] when the delivery is forged or unverifiable, and
+    /// [`Rejection::Unusable`] when it is authentic but not a Clerk event; logged with the
+    /// reason.
     pub fn verify<'h>(
         &self,
         headers: impl HeaderSource<'h>,
         body: impl Into<Bytes>,
     ) -> Result<VerifiedWebhook, Rejection> {
-        self.verifier
-            .verify(headers, body)
-            .map_err(|error| Rejection::Verification(error).logged())
+        let body = body.into();
+        let verified = self
+            .verifier
+            .verify_signature(headers, &body)
+            .map_err(|error| Rejection::Verification(error).logged())?;
+        VerifiedWebhook::parse(verified.id, verified.timestamp, body).map_err(|error| {
+            let reason = match error {
+                WebhookError::InvalidPayload { reason } => reason,
+                // `parse` only reports payload problems; keep any other reason readable.
+                other => PayloadProblem::NotJson(other.to_string()),
+            };
+            Rejection::Unusable {
+                svix_id: verified.id.to_owned(),
+                reason,
+            }
+            .logged()
+        })
     }
 }
 
@@ -195,9 +220,21 @@ pub enum Rejection {
     /// The body did not arrive within the body timeout.
     #[error("Webhook body timed out: not received within {0:?}")]
     BodyTimeout(Duration),
-    /// Verification failed.
+    /// Verification failed: the delivery is forged or unverifiable (a wrong secret is
+    /// fixable, so Svix must keep retrying).
     #[error("Error verifying webhook: {0}")]
     Verification(WebhookError),
+    /// The signature matched, but the body is not a Clerk event: no retry can fix it, so
+    /// the answer carries `webhook-delivery: abort-message`.
+    #[error(
+        "Unusable webhook {svix_id} (authentic: the signature matched): {reason}; answered with webhook-delivery: abort-message, so Svix stops retrying it"
+    )]
+    Unusable {
+        /// The delivery's `svix-id`.
+        svix_id: String,
+        /// What is wrong with the body.
+        reason: PayloadProblem,
+    },
     /// The app has no [`WebhookConfig`] where the integration looks for it.
     #[error("Webhook receiver is not configured: {0}")]
     NotConfigured(&'static str),
@@ -231,6 +268,9 @@ impl Rejection {
     fn logged(self) -> Self {
         match &self {
             Self::NotConfigured(_) => tracing::error!("{self}"),
+            Self::Unusable { svix_id, reason } => {
+                tracing::warn!(svix_id = %svix_id, reason = %reason, "{self}");
+            }
             _ => tracing::warn!("{self}"),
         }
         self
@@ -242,7 +282,7 @@ impl Rejection {
         match self {
             Self::PayloadTooLarge { .. } => 413,
             Self::BodyTimeout(_) => 408,
-            Self::BodyRead(_) | Self::Verification(_) => 400,
+            Self::BodyRead(_) | Self::Verification(_) | Self::Unusable { .. } => 400,
             Self::NotConfigured(_) => 500,
         }
     }
@@ -255,7 +295,19 @@ impl Rejection {
             Self::BodyRead(_) => "Error reading webhook body",
             Self::BodyTimeout(_) => "Webhook body timed out",
             Self::Verification(_) => "Error verifying webhook",
+            Self::Unusable { .. } => "Invalid webhook payload",
             Self::NotConfigured(_) => "Webhook receiver is not configured",
+        }
+    }
+
+    /// The [`DELIVERY_CONTROL_HEADER`] value to answer with, if any: [`ABORT_MESSAGE`] for
+    /// an authentic delivery no retry can fix; `None` for everything a retry might fix
+    /// (a wrong secret, a clock, a timeout, a server without configuration).
+    #[must_use]
+    pub fn delivery_control(&self) -> Option<&'static str> {
+        match self {
+            Self::Unusable { .. } => Some(ABORT_MESSAGE),
+            _ => None,
         }
     }
 
@@ -306,6 +358,44 @@ mod tests {
         assert_eq!(body.finish().as_ref(), b"abcd");
     }
 
+    fn signed(config: &WebhookConfig, body: &str) -> Result<VerifiedWebhook, Rejection> {
+        let now = crate::timestamp::unix_seconds(std::time::SystemTime::now());
+        let signature = config.verifier().sign("msg_1", now, body.as_bytes());
+        let now = now.to_string();
+        let headers = [
+            ("svix-id", "msg_1"),
+            ("svix-timestamp", now.as_str()),
+            ("svix-signature", signature.as_str()),
+        ];
+        config.verify(&headers, body.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn authenticity_and_usability_are_separate_answers() {
+        let config = config(1024);
+        match signed(&config, r#"{"data":{"id":"user_1"}}"#) {
+            Err(Rejection::Unusable { svix_id, reason }) => {
+                assert_eq!(
+                    (svix_id.as_str(), reason),
+                    ("msg_1", PayloadProblem::MissingType)
+                );
+            }
+            other => panic!("expected Unusable, got {other:?}"),
+        }
+        let drifted = r#"{"type":"user.created","data":{"id":"user_1","created_at":"x"}}"#;
+        let webhook = signed(&config, drifted).unwrap();
+        assert!(webhook.data_mismatch().is_some());
+        let forged = config.verify(
+            &[
+                ("svix-id", "msg_1"),
+                ("svix-timestamp", "1"),
+                ("svix-signature", "v1,AAAA"),
+            ],
+            drifted.as_bytes().to_vec(),
+        );
+        assert!(matches!(forged, Err(Rejection::Verification(_))));
+    }
+
     #[test]
     fn statuses_and_bodies() {
         let cases = [
@@ -325,11 +415,25 @@ mod tests {
                 500,
                 "Webhook receiver is not configured",
             ),
+            (
+                Rejection::Unusable {
+                    svix_id: "msg_1".to_owned(),
+                    reason: PayloadProblem::MissingType,
+                },
+                400,
+                "Invalid webhook payload",
+            ),
         ];
         for (rejection, status, body) in cases {
             assert_eq!(
                 (rejection.status(), rejection.response_body()),
                 (status, body)
+            );
+            let aborts = matches!(rejection, Rejection::Unusable { .. });
+            assert_eq!(
+                rejection.delivery_control(),
+                aborts.then_some(ABORT_MESSAGE),
+                "{rejection}"
             );
         }
         assert_eq!(

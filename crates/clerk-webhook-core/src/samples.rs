@@ -209,3 +209,47 @@ pub fn sample(event_type: &str) -> Option<&'static str> {
         .find(|sample| sample.event_type == event_type)
         .map(|sample| sample.payload)
 }
+
+/// Clerk's sample of `event_type` as compact JSON, with `data[field]` set to `value`: a
+/// delivery whose data has drifted from this crate's model, as when Clerk changes a field.
+/// `None` for an event type without a sample.
+#[must_use]
+pub fn drifted(event_type: &str, field: &str, value: serde_json::Value) -> Option<String> {
+    let mut body: serde_json::Value = serde_json::from_str(sample(event_type)?).ok()?;
+    body.get_mut("data")?
+        .as_object_mut()?
+        .insert(field.to_owned(), value);
+    Some(body.to_string())
+}
+
+/// Drifted deliveries of known types that every receiver must acknowledge: `(case, body)`.
+/// Each is a real sample with one field changed the way Clerk has changed fields before (a
+/// timestamp as an ISO string, a string become an object, an object become a string).
+#[must_use]
+pub fn drifted_samples() -> Vec<(&'static str, String)> {
+    [
+        (
+            "user.created whose created_at is an ISO string",
+            "user.created",
+            "created_at",
+            serde_json::Value::from("2024-05-28T00:00:00Z"),
+        ),
+        (
+            "session.created whose status is an object",
+            "session.created",
+            "status",
+            serde_json::json!({ "value": "active", "since": 1_716_883_200 }),
+        ),
+        (
+            "organizationMembership.created whose organization is a string",
+            "organizationMembership.created",
+            "organization",
+            serde_json::Value::from("org_1"),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(case, event_type, field, value)| {
+        drifted(event_type, field, value).map(|body| (case, body))
+    })
+    .collect()
+}

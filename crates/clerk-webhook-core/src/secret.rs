@@ -46,19 +46,24 @@ impl SigningSecret {
         let key = STANDARD
             .decode(encoded)
             .map_err(|_| invalid(SecretProblem::NotBase64))?;
-        Ok(Self::from_key(&key))
+        Self::from_key(&key)
     }
 
     /// Uses raw key bytes directly (what `whsec_` base64-encodes).
-    #[must_use]
-    pub fn from_key(key: &[u8]) -> Self {
-        // HMAC accepts keys of any length, so this cannot fail; an empty key is refused by
-        // `parse` before it gets here.
+    ///
+    /// # Errors
+    /// [`WebhookError::InvalidSecret`] with [`SecretProblem::EmptyKey`] for an empty key:
+    /// HMAC would accept it, and then anyone could sign deliveries.
+    pub fn from_key(key: &[u8]) -> Result<Self, WebhookError> {
+        if key.is_empty() {
+            return Err(invalid(SecretProblem::EmptyKey));
+        }
+        // HMAC accepts keys of any length, so this cannot fail.
         let keyed = match HmacSha256::new_from_slice(key) {
             Ok(keyed) => keyed,
             Err(_) => unreachable_invalid_length(),
         };
-        Self { keyed }
+        Ok(Self { keyed })
     }
 
     pub(crate) fn keyed(&self) -> &HmacSha256 {

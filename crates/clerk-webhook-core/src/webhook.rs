@@ -103,7 +103,10 @@ impl VerifiedWebhook {
             .data
             .filter(|raw| raw.get().starts_with('{'))
             .ok_or(problem(PayloadProblem::MissingData))?;
-        let event = ClerkEvent::parse(event_type, data.get()).map_err(problem)?;
+        // `data` is an object (checked above), so it is JSON: this never fails; a typed
+        // model that does not fit is `ClerkEvent::Mismatched`, not an error.
+        let event = ClerkEvent::from_data(event_type, data.get())
+            .map_err(|error| problem(PayloadProblem::NotJson(error.to_string())))?;
         let data_range = range_within(text.as_bytes(), data.get());
         let Envelope {
             object,
@@ -141,6 +144,13 @@ impl VerifiedWebhook {
     #[must_use]
     pub fn event_type(&self) -> &str {
         self.event.event_type()
+    }
+
+    /// Why `data` did not fit this crate's model of a known event type
+    /// ([`ClerkEvent::Mismatched`]); `None` when it did, or when the type is unknown.
+    #[must_use]
+    pub fn data_mismatch(&self) -> Option<&str> {
+        self.event.mismatch()
     }
 
     /// `data.id`, when there is one.

@@ -3,7 +3,9 @@
 
 mod common;
 
-use clerk_webhook_core::{PayloadProblem, SecretProblem, WebhookError, WebhookVerifier};
+use clerk_webhook_core::{
+    ClerkEvent, PayloadProblem, SecretProblem, SigningSecret, WebhookError, WebhookVerifier,
+};
 use common::{NOW, OTHER_SECRET, SECRET, Signed, USER_CREATED, at, verifier};
 
 fn verify(headers: &[(&str, &str)], body: &[u8]) -> Result<(), WebhookError> {
@@ -384,16 +386,114 @@ fn signed_body_without_object_data_is_invalid() {
 }
 
 #[test]
-fn data_of_the_wrong_shape_is_invalid() {
-    let body = br#"{"type":"user.created","data":{"id":42}}"#;
-    match verify_signed(body) {
-        Err(WebhookError::InvalidPayload {
-            reason: PayloadProblem::DataMismatch { event_type, .. },
-        }) => {
+fn data_of_the_wrong_shape_is_a_verified_mismatched_event() {
+    let body = br#"{"type":"user.created","timestamp":1716883200,"data":{"id":"user_1","created_at":"2024-05-28T00:00:00Z"}}"#;
+    let signed = Signed::new(&verifier(), "msg_1", NOW, body);
+    let webhook = verifier()
+        .verify_at(&signed.headers(), body.to_vec(), at(NOW))
+        .unwrap();
+    match webhook.event() {
+        ClerkEvent::Mismatched {
+            event_type,
+            data,
+            error,
+        } => {
             assert_eq!(event_type, "user.created");
+            assert_eq!(data["created_at"], "2024-05-28T00:00:00Z");
+            assert!(
+                error.starts_with("invalid type: string \"2024-05-28T00:00:00Z\", expected i64"),
+                "{error}"
+            );
         }
-        other => panic!("expected DataMismatch, got {other:?}"),
+        other => panic!("expected Mismatched, got {other:?}"),
     }
+    assert_eq!(webhook.event_type(), "user.created");
+    assert_eq!(webhook.data_id(), Some("user_1"));
+    assert_eq!(webhook.message_id(), "msg_1");
+    assert_eq!(webhook.timestamp(), Some(1_716_883_200));
+    assert_eq!(webhook.raw_body().as_ref(), body);
+    assert!(webhook.data_json().starts_with(r#"{"id":"user_1""#));
+    assert!(webhook.data_mismatch().is_some());
+    // A non-string id is still a mismatch, just without a data_id.
+    let body = br#"{"type":"user.created","data":{"id":42}}"#;
+    let signed = Signed::new(&verifier(), "msg_2", NOW, body);
+    let webhook = verifier()
+        .verify_at(&signed.headers(), body.to_vec(), at(NOW))
+        .unwrap();
+    assert!(webhook.data_mismatch().is_some());
+    assert_eq!(webhook.data_id(), None);
+}
+
+#[test]
+fn data_that_fits_is_no_mismatch() {
+    let signed = Signed::new(&verifier(), "msg_1", NOW, USER_CREATED.as_bytes());
+    let webhook = verifier()
+        .verify_at(&signed.headers(), USER_CREATED.as_bytes().to_vec(), at(NOW))
+        .unwrap();
+    assert!(matches!(webhook.event(), ClerkEvent::UserCreated(_)));
+    assert_eq!(webhook.data_mismatch(), None);
+    let unknown = ClerkEvent::from_data("invoice.paid", r#"{"id":1}"#).unwrap();
+    assert!(matches!(unknown, ClerkEvent::Unknown { .. }));
+    assert_eq!(unknown.mismatch(), None);
+    assert!(ClerkEvent::from_data("user.created", "not json").is_err());
+}
+
+#[test]
+fn only_payload_errors_are_authentic() {
+    let payload = WebhookError::InvalidPayload {
+        reason: PayloadProblem::MissingType,
+    };
+    assert!(payload.is_authentic());
+    for forged in [
+        WebhookError::NoMatchingSignature,
+        WebhookError::InvalidTimestamp,
+        WebhookError::MissingHeaders {
+            missing: vec!["svix-id"],
+        },
+    ] {
+        assert!(!forged.is_authentic(), "{forged}");
+    }
+}
+
+#[test]
+fn no_constructor_yields_an_empty_key() {
+    let empty_key = WebhookError::InvalidSecret {
+        reason: SecretProblem::EmptyKey,
+    };
+    assert_eq!(SigningSecret::from_key(&[]).unwrap_err(), empty_key);
+    assert!(SigningSecret::from_key(&[0]).is_ok());
+    // Every text that might decode to nothing is refused by every constructor that takes
+    // text; none of them ever produces a verifier.
+    for text in [
+        "", " ", "whsec_", "whsec_=", "whsec_==", "=", "==", "====", "whsec_ ", ",",
+    ] {
+        assert!(SigningSecret::parse(text).is_err(), "parse {text:?}");
+        assert!(WebhookVerifier::new(text).is_err(), "new {text:?}");
+        assert!(
+            WebhookVerifier::from_secrets([text]).is_err(),
+            "from_secrets {text:?}"
+        );
+        assert!(
+            WebhookVerifier::from_secret_list(text).is_err(),
+            "from_secret_list {text:?}"
+        );
+        assert!(
+            WebhookVerifier::from_secrets([SECRET, text]).is_err(),
+            "from_secrets with a good one {text:?}"
+        );
+    }
+    assert_eq!(
+        WebhookVerifier::from_secrets(Vec::<String>::new()).unwrap_err(),
+        WebhookError::MissingSecret
+    );
+    assert_eq!(
+        WebhookVerifier::from_signing_secrets(Vec::new()).unwrap_err(),
+        WebhookError::MissingSecret
+    );
+    assert_eq!(
+        empty_key.to_string(),
+        "Invalid webhook signing secret: the key is empty, so anyone could sign deliveries. Copy the Signing Secret (whsec_...) from the Clerk Dashboard."
+    );
 }
 
 #[test]

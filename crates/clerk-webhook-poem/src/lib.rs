@@ -28,6 +28,7 @@
 //! the limit answers 413. To answer differently, take `poem::Result<ClerkWebhook>` and
 //! look at `error.downcast_ref::<WebhookRejection>()`, then [`WebhookRejection::reason`].
 
+use clerk_webhook_core::receive;
 use futures_util::StreamExt as _;
 use poem::error::ResponseError;
 use poem::http::{StatusCode, header};
@@ -46,10 +47,13 @@ impl ResponseError for WebhookRejection {
     }
 
     fn as_response(&self) -> Response {
-        Response::builder()
+        let mut response = Response::builder()
             .status(self.status())
-            .content_type(clerk_webhook_core::receive::REJECTION_CONTENT_TYPE)
-            .body(self.0.response_body())
+            .content_type(receive::REJECTION_CONTENT_TYPE);
+        if let Some(control) = self.0.delivery_control() {
+            response = response.header(receive::DELIVERY_CONTROL_HEADER, control);
+        }
+        response.body(self.0.response_body())
     }
 }
 

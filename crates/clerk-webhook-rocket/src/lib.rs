@@ -46,6 +46,7 @@
 //! differently, take `Result<ClerkWebhook, WebhookRejection>`: [`WebhookRejection`] is a
 //! `Responder`.
 
+use clerk_webhook_core::receive;
 use rocket::data::{self, Data, FromData, ToByteUnit as _};
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
@@ -70,12 +71,39 @@ impl WebhookRejection {
 
 impl<'r> Responder<'r, 'static> for WebhookRejection {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        (self.status(), (ContentType::Plain, self.0.response_body())).respond_to(request)
+        (self.status(), RejectionBody::of(&self.0)).respond_to(request)
     }
 }
 
-/// The body text of the last rejection, kept for the catchers.
-struct RejectionBody(Option<&'static str>);
+/// A rejection's plain-text body and `webhook-delivery` header, kept in the request's
+/// cache for the catchers.
+#[derive(Clone, Copy)]
+struct RejectionBody {
+    body: &'static str,
+    delivery_control: Option<&'static str>,
+}
+
+impl RejectionBody {
+    fn of(rejection: &Rejection) -> Self {
+        Self {
+            body: rejection.response_body(),
+            delivery_control: rejection.delivery_control(),
+        }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for RejectionBody {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        let mut response = (ContentType::Plain, self.body).respond_to(request)?;
+        if let Some(control) = self.delivery_control {
+            response.set_raw_header(receive::DELIVERY_CONTROL_HEADER, control);
+        }
+        Ok(response)
+    }
+}
+
+/// The last rejection of this request, for the catchers.
+struct CachedRejection(Option<RejectionBody>);
 
 #[rocket::async_trait]
 impl<'r> FromData<'r> for ClerkWebhook {
@@ -86,8 +114,8 @@ impl<'r> FromData<'r> for ClerkWebhook {
             Ok(webhook) => data::Outcome::Success(Self(webhook)),
             Err(rejection) => {
                 let rejection = WebhookRejection(rejection);
-                let body = rejection.0.response_body();
-                request.local_cache(|| RejectionBody(Some(body)));
+                let body = RejectionBody::of(&rejection.0);
+                request.local_cache(|| CachedRejection(Some(body)));
                 data::Outcome::Error((rejection.status(), rejection))
             }
         }
@@ -131,8 +159,11 @@ pub fn catchers() -> Vec<Catcher> {
 }
 
 #[catch(default)]
-fn rejected(status: Status, request: &Request<'_>) -> (Status, (ContentType, &'static str)) {
-    let cached = request.local_cache(|| RejectionBody(None));
-    let body = cached.0.unwrap_or_else(|| status.reason_lossy());
-    (status, (ContentType::Plain, body))
+fn rejected(status: Status, request: &Request<'_>) -> (Status, RejectionBody) {
+    let cached = request.local_cache(|| CachedRejection(None));
+    let body = cached.0.unwrap_or(RejectionBody {
+        body: status.reason_lossy(),
+        delivery_control: None,
+    });
+    (status, body)
 }

@@ -16,6 +16,8 @@ pub struct SyncEvent<'a> {
     pub timestamp: Option<i64>,
     /// `data` as received, stored in `raw`.
     pub data_json: &'a str,
+    /// The whole body as received, kept in quarantine when `data` does not fit the types.
+    pub raw_body: &'a [u8],
 }
 
 impl<'a> From<&'a VerifiedWebhook> for SyncEvent<'a> {
@@ -25,6 +27,7 @@ impl<'a> From<&'a VerifiedWebhook> for SyncEvent<'a> {
             event: webhook.event(),
             timestamp: webhook.timestamp(),
             data_json: webhook.data_json(),
+            raw_body: webhook.raw_body(),
         }
     }
 }
@@ -49,8 +52,25 @@ pub(crate) enum Change {
         table: &'static Table,
         id: String,
     },
+    /// A mirrored event type whose data did not fit the types: keep the body for a replay.
+    Quarantine {
+        error: String,
+    },
     Nothing,
 }
+
+/// The event types the store mirrors: their data must fit, or the delivery is quarantined.
+pub const MIRRORED_EVENT_TYPES: &[&str] = &[
+    "user.created",
+    "user.updated",
+    "user.deleted",
+    "organization.created",
+    "organization.updated",
+    "organization.deleted",
+    "organizationMembership.created",
+    "organizationMembership.updated",
+    "organizationMembership.deleted",
+];
 
 impl Change {
     pub(crate) fn of(event: &ClerkEvent) -> Self {
@@ -79,6 +99,11 @@ impl Change {
             ClerkEvent::OrganizationMembershipDeleted(m) => Self::Tombstone {
                 table: &MEMBERSHIPS,
                 id: m.id.clone(),
+            },
+            ClerkEvent::Mismatched {
+                event_type, error, ..
+            } if MIRRORED_EVENT_TYPES.contains(&event_type.as_str()) => Self::Quarantine {
+                error: error.clone(),
             },
             _ => Self::Nothing,
         }

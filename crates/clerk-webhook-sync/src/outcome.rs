@@ -18,6 +18,9 @@ pub enum SyncOutcome {
     Deleted,
     /// An event type the store does not mirror; recorded in the ledger only.
     Ignored,
+    /// A mirrored event type whose `data` did not fit this version's types: the body is
+    /// kept in `clerk_webhook_quarantine` for [`crate::SyncStore::replay_quarantined`].
+    Quarantined,
 }
 
 impl SyncOutcome {
@@ -31,6 +34,7 @@ impl SyncOutcome {
             Self::Duplicate => "duplicate",
             Self::Deleted => "deleted",
             Self::Ignored => "ignored",
+            Self::Quarantined => "quarantined",
         }
     }
 }

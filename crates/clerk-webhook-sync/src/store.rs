@@ -2,6 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use clerk_webhook_core::ClerkEvent;
+use sqlx::AnyConnection;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 // Every SQL string here is built from the constant table descriptions in `tables.rs`;
 // values always go through bind parameters.
@@ -11,10 +13,14 @@ use crate::backend::Backend;
 use crate::change::{Bind, Change, SyncEvent, timestamp_millis};
 use crate::error::SyncError;
 use crate::outcome::SyncOutcome;
+use crate::replay::{ParsedBody, Quarantined, ReplayOutcome, ReplayReport, ReplayedDelivery};
 use crate::tables::{Kind, MEMBERSHIPS, ORGANIZATIONS, Table, TableSql, USERS};
 
 /// The default database: an SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://clerk-sync.db";
+
+const QUARANTINE: &str = "INSERT INTO clerk_webhook_quarantine (svix_id, event_type, error, body, received_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (svix_id) DO NOTHING";
 
 const RECORD_DELIVERY: &str = "INSERT INTO clerk_webhook_deliveries (svix_id, event_type, received_at) \
      VALUES ($1, $2, $3) ON CONFLICT (svix_id) DO NOTHING";
@@ -117,13 +123,43 @@ impl SyncStore {
             tx.rollback().await?;
             return Ok(SyncOutcome::Duplicate);
         }
+        let deleted_at = event.timestamp.map_or(received_at, timestamp_millis);
         let outcome = match Change::of(event.event) {
-            Change::Nothing => SyncOutcome::Ignored,
+            Change::Quarantine { error } => {
+                sqlx::query(QUARANTINE)
+                    .bind(event.message_id)
+                    .bind(event.event.event_type())
+                    .bind(error)
+                    .bind(String::from_utf8_lossy(event.raw_body).into_owned())
+                    .bind(received_at)
+                    .execute(&mut *tx)
+                    .await?;
+                SyncOutcome::Quarantined
+            }
+            change => {
+                self.write(&mut tx, change, event.data_json, deleted_at)
+                    .await?
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Writes one change to the mirrored tables, through the ordering guards.
+    async fn write(
+        &self,
+        connection: &mut AnyConnection,
+        change: Change,
+        data_json: &str,
+        deleted_at: i64,
+    ) -> Result<SyncOutcome, SyncError> {
+        Ok(match change {
+            Change::Nothing | Change::Quarantine { .. } => SyncOutcome::Ignored,
             Change::Upsert { table, id, values } => {
                 let sql = self.sql(table);
                 let existed: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql.state.as_str()))
                     .bind(&id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut *connection)
                     .await?;
                 let mut query = sqlx::query(AssertSqlSafe(sql.upsert.as_str())).bind(id);
                 for value in values {
@@ -132,7 +168,7 @@ impl SyncStore {
                         Bind::Integer(number) => query.bind(number),
                     };
                 }
-                let applied = query.bind(event.data_json).execute(&mut *tx).await?;
+                let applied = query.bind(data_json).execute(&mut *connection).await?;
                 match (applied.rows_affected(), existed) {
                     (0, _) => SyncOutcome::Stale,
                     (_, Some(_)) => SyncOutcome::Updated,
@@ -140,18 +176,106 @@ impl SyncStore {
                 }
             }
             Change::Tombstone { table, id } => {
-                let deleted_at = event.timestamp.map_or(received_at, timestamp_millis);
                 sqlx::query(AssertSqlSafe(self.sql(table).tombstone.as_str()))
                     .bind(id)
                     .bind(deleted_at)
-                    .bind(event.data_json)
-                    .execute(&mut *tx)
+                    .bind(data_json)
+                    .execute(&mut *connection)
                     .await?;
                 SyncOutcome::Deleted
             }
+        })
+    }
+
+    /// Re-parses every quarantined delivery with this version's types and applies those
+    /// that now fit, each in one transaction that also removes it from quarantine. They go
+    /// through the same guards as a live delivery: a replay never overwrites a newer row
+    /// and never resurrects a tombstone. Run it after deploying a version whose types
+    /// follow Clerk's change (`example-sync replay`).
+    ///
+    /// # Errors
+    /// [`SyncError::Database`]; what was replayed before the failure stays replayed.
+    pub async fn replay_quarantined(&self) -> Result<ReplayReport, SyncError> {
+        let mut report = ReplayReport::default();
+        for entry in self.quarantined().await? {
+            let outcome = self.replay_one(&entry).await?;
+            report.entries.push(ReplayedDelivery {
+                svix_id: entry.svix_id,
+                event_type: entry.event_type,
+                outcome,
+            });
+        }
+        Ok(report)
+    }
+
+    async fn replay_one(&self, entry: &Quarantined) -> Result<ReplayOutcome, SyncError> {
+        let parsed = ParsedBody::of(&entry.body);
+        let event = match &parsed {
+            Ok(body) => ClerkEvent::from_data(&entry.event_type, body.data.get())
+                .map_err(|error| error.to_string()),
+            Err(error) => Err(error.clone()),
         };
+        let (event, parsed) = match (event, parsed) {
+            (Ok(event), Ok(parsed)) if event.mismatch().is_none() => (event, parsed),
+            (Ok(event), _) => {
+                let error = event.mismatch().unwrap_or_default().to_owned();
+                return self.still_quarantined(entry, error).await;
+            }
+            (Err(error), _) => return self.still_quarantined(entry, error).await,
+        };
+        let mut tx = self.pool.begin_with(self.backend.begin()).await?;
+        let removed = sqlx::query("DELETE FROM clerk_webhook_quarantine WHERE svix_id = $1")
+            .bind(&entry.svix_id)
+            .execute(&mut *tx)
+            .await?;
+        if removed.rows_affected() == 0 {
+            // Another replay took it first.
+            tx.rollback().await?;
+            return Ok(ReplayOutcome::AlreadyReplayed);
+        }
+        let deleted_at = parsed.timestamp.map_or(entry.received_at, timestamp_millis);
+        let outcome = self
+            .write(&mut tx, Change::of(&event), parsed.data.get(), deleted_at)
+            .await?;
         tx.commit().await?;
-        Ok(outcome)
+        Ok(ReplayOutcome::Applied(outcome))
+    }
+
+    async fn still_quarantined(
+        &self,
+        entry: &Quarantined,
+        error: String,
+    ) -> Result<ReplayOutcome, SyncError> {
+        sqlx::query("UPDATE clerk_webhook_quarantine SET error = $1 WHERE svix_id = $2")
+            .bind(&error)
+            .bind(&entry.svix_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(ReplayOutcome::StillQuarantined { error })
+    }
+
+    /// Every quarantined delivery, oldest first.
+    ///
+    /// # Errors
+    /// [`SyncError::Database`].
+    pub async fn quarantined(&self) -> Result<Vec<Quarantined>, SyncError> {
+        let rows = sqlx::query(
+            "SELECT svix_id, event_type, error, body, received_at FROM clerk_webhook_quarantine \
+             ORDER BY received_at, svix_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Quarantined {
+                    svix_id: row.try_get("svix_id")?,
+                    event_type: row.try_get("event_type")?,
+                    error: row.try_get("error")?,
+                    body: row.try_get("body")?,
+                    received_at: row.try_get("received_at")?,
+                })
+            })
+            .collect()
     }
 
     fn sql(&self, table: &Table) -> &TableSql {

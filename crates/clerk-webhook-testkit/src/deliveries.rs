@@ -100,3 +100,22 @@ pub fn user_created() -> Vec<u8> {
         .as_bytes()
         .to_vec()
 }
+
+/// Correctly signed bodies that are not Clerk events: no retry can fix them.
+pub const UNUSABLE_BODIES: &[(&str, &str)] = &[
+    ("authentic body that is not JSON", "not json"),
+    (
+        "authentic body that is a JSON array",
+        r#"[{"type":"user.created"}]"#,
+    ),
+    ("authentic body without type", r#"{"data":{"id":"user_1"}}"#),
+    (
+        "authentic body whose type is not a string",
+        r#"{"type":7,"data":{"id":"user_1"}}"#,
+    ),
+    ("authentic body without data", r#"{"type":"user.created"}"#),
+    (
+        "authentic body whose data is not an object",
+        r#"{"type":"user.created","data":"user_1"}"#,
+    ),
+];

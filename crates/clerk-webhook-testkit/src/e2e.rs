@@ -60,6 +60,11 @@ type Check = (&'static str, fn(&Server));
 const CHECKS: &[Check] = &[
     ("valid delivery", valid_delivery_is_logged_and_accepted),
     ("tampered delivery", tampered_delivery_is_rejected),
+    ("drifted data", drifted_data_is_warned_about_and_accepted),
+    (
+        "authentic unusable body",
+        authentic_unusable_body_stops_retries,
+    ),
     ("non-UTF-8 header", non_utf8_header_is_rejected),
     (
         "declared oversize",
@@ -448,7 +453,53 @@ fn tampered_delivery_is_rejected(server: &Server) {
         "{}",
         response.head
     );
+    assert!(
+        !response
+            .head
+            .to_ascii_lowercase()
+            .contains("webhook-delivery"),
+        "a forgery must not stop retries: {}",
+        response.head
+    );
     server.wait_for_log("Error verifying webhook: No matching signature found");
+}
+
+fn drifted_data_is_warned_about_and_accepted(server: &Server) {
+    let body = clerk_webhook_core::samples::drifted(
+        "user.created",
+        "created_at",
+        "2024-05-28T00:00:00Z".into(),
+    )
+    .unwrap();
+    let delivery = Delivery::signed(TEST_SECRET, body);
+    let response = server.exchange(&delivery_request(&delivery));
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (200, "Webhook received")
+    );
+    server.wait_for_log("Webhook data did not match the user.created model: invalid type");
+    server.wait_for_log("; upgrade clerk-webhook-core");
+}
+
+fn authentic_unusable_body_stops_retries(server: &Server) {
+    let delivery = Delivery::signed(TEST_SECRET, r#"{"data":{"id":"user_1"}}"#);
+    let response = server.exchange(&delivery_request(&delivery));
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (400, "Invalid webhook payload")
+    );
+    assert!(
+        response
+            .head
+            .to_ascii_lowercase()
+            .contains("webhook-delivery: abort-message"),
+        "{}",
+        response.head
+    );
+    server.wait_for_log(&format!(
+        "Unusable webhook {} (authentic: the signature matched)",
+        delivery.id
+    ));
 }
 
 fn non_utf8_header_is_rejected(server: &Server) {

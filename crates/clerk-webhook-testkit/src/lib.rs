@@ -43,6 +43,17 @@ impl TestRequest {
         }
     }
 
+    /// A `GET` of `path` with no headers.
+    #[must_use]
+    pub fn get(path: &str) -> Self {
+        Self {
+            method: "GET",
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
     /// Adds a header.
     #[must_use]
     pub fn header(mut self, name: &str, value: impl Into<Vec<u8>>) -> Self {
@@ -72,11 +83,37 @@ pub struct TestResponse {
     pub status: u16,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// Every response header: lower-case name, value (lossy UTF-8), in the order sent.
+    pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
 }
 
 impl TestResponse {
+    /// The first value of header `name` (case-insensitive), if any.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Collects headers from any `(name, value bytes)` iterator, for the adapters.
+    pub fn collect_headers<'a>(
+        headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Vec<(String, String)> {
+        headers
+            .into_iter()
+            .map(|(name, value)| {
+                (
+                    name.to_ascii_lowercase(),
+                    String::from_utf8_lossy(value).into_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// The body as text (lossy).
     #[must_use]
     pub fn text(&self) -> String {

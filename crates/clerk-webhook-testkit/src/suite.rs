@@ -1,8 +1,12 @@
 //! The shared suite: every case an integration must pass, status by status.
 
-use clerk_webhook_core::samples::SAMPLES;
+use clerk_webhook_core::samples::{SAMPLES, drifted_samples};
 
-use crate::deliveries::{Delivery, WEBHOOK_PATH, now, user_created, user_created_of_size};
+use clerk_webhook_core::receive::{ABORT_MESSAGE, DELIVERY_CONTROL_HEADER};
+
+use crate::deliveries::{
+    Delivery, UNUSABLE_BODIES, WEBHOOK_PATH, now, user_created, user_created_of_size,
+};
 use crate::{TEST_SECRET, TestRequest, TestResponse, WRONG_SECRET, WebhookTestApp};
 
 /// What the app under test answers to a verified delivery.
@@ -42,7 +46,8 @@ pub async fn run_suite(app: &impl WebhookTestApp, options: SuiteOptions) {
     suite.reserialized_json_is_rejected().await;
     suite.stale_and_future_timestamps_are_rejected().await;
     suite.empty_signature_is_rejected().await;
-    suite.signed_body_without_type_is_rejected().await;
+    suite.authentic_but_unusable_bodies_stop_retries().await;
+    suite.drifted_data_is_accepted().await;
     suite.non_utf8_header_values_are_rejected().await;
     suite.body_of_exactly_the_limit_is_accepted().await;
     suite.body_over_the_limit_is_refused().await;
@@ -86,12 +91,26 @@ impl<A: WebhookTestApp> Suite<'_, A> {
         }
     }
 
+    /// A forgery, or a delivery that cannot be verified: 400 without `webhook-delivery`,
+    /// so Svix keeps retrying (a wrong secret is fixable).
     async fn expect_rejected(&self, case: &str, request: TestRequest) {
-        self.expect_status(case, request, 400, "Error verifying webhook")
+        let response = self
+            .expect_status(case, request, 400, "Error verifying webhook")
             .await;
+        assert_eq!(
+            response.header(DELIVERY_CONTROL_HEADER),
+            None,
+            "{case}: a delivery that may verify on a retry must not stop its retries"
+        );
     }
 
-    async fn expect_status(&self, case: &str, request: TestRequest, status: u16, body: &str) {
+    async fn expect_status(
+        &self,
+        case: &str,
+        request: TestRequest,
+        status: u16,
+        body: &str,
+    ) -> TestResponse {
         let response = self.send(request).await;
         assert_eq!(
             response.status,
@@ -105,6 +124,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
             content_type.starts_with("text/plain"),
             "{case}: content type {content_type:?}"
         );
+        response
     }
 
     async fn every_sample_event_type_is_accepted(&self) {
@@ -205,10 +225,27 @@ impl<A: WebhookTestApp> Suite<'_, A> {
             .await;
     }
 
-    async fn signed_body_without_type_is_rejected(&self) {
-        let delivery = Delivery::signed(TEST_SECRET, r#"{"data":{"id":"user_1"}}"#);
-        self.expect_rejected("signed body without type", delivery.request())
-            .await;
+    async fn authentic_but_unusable_bodies_stop_retries(&self) {
+        for (case, body) in UNUSABLE_BODIES {
+            let delivery = Delivery::signed(TEST_SECRET, *body);
+            let response = self
+                .expect_status(case, delivery.request(), 400, "Invalid webhook payload")
+                .await;
+            assert_eq!(
+                response.header(DELIVERY_CONTROL_HEADER),
+                Some(ABORT_MESSAGE),
+                "{case}: an authentic delivery no retry can fix must stop its retries"
+            );
+        }
+    }
+
+    async fn drifted_data_is_accepted(&self) {
+        let drifted = drifted_samples();
+        assert_eq!(drifted.len(), 3);
+        for (case, body) in drifted {
+            let delivery = Delivery::signed(TEST_SECRET, body);
+            self.expect_accepted(case, &delivery).await;
+        }
     }
 
     async fn non_utf8_header_values_are_rejected(&self) {

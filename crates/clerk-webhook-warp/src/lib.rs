@@ -33,8 +33,9 @@
 //! 413, and leaves other rejections (404, 405) to warp. To answer differently, use
 //! [`ClerkWebhook::filter_result`], which extracts `Result<ClerkWebhook, WebhookRejection>`.
 
+use clerk_webhook_core::receive;
 use futures_util::{Stream, StreamExt as _};
-use warp::http::{HeaderMap, StatusCode, header};
+use warp::http::{HeaderMap, HeaderValue, StatusCode, header};
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection as WarpRejection};
 
@@ -123,9 +124,16 @@ impl WebhookRejection {
         let body = warp::reply::with_header(
             self.0.response_body(),
             header::CONTENT_TYPE,
-            clerk_webhook_core::receive::REJECTION_CONTENT_TYPE,
+            receive::REJECTION_CONTENT_TYPE,
         );
-        warp::reply::with_status(body, status).into_response()
+        let mut response = warp::reply::with_status(body, status).into_response();
+        if let Some(control) = self.0.delivery_control() {
+            response.headers_mut().insert(
+                receive::DELIVERY_CONTROL_HEADER,
+                HeaderValue::from_static(control),
+            );
+        }
+        response
     }
 }
 

@@ -17,6 +17,11 @@ fn webhook(ClerkWebhook(webhook): ClerkWebhook) -> &'static str {
     let event_type = webhook.event_type();
     tracing::info!("Received webhook with ID {id} and event type of {event_type}");
     tracing::info!("Webhook payload: {}", webhook.data_value());
+    if let Some(mismatch) = webhook.data_mismatch() {
+        tracing::warn!(
+            "Webhook data did not match the {event_type} model: {mismatch}; upgrade clerk-webhook-core"
+        );
+    }
     if let ClerkEvent::UserCreated(user) = webhook.event() {
         tracing::info!("userId: {}", user.id);
     }

@@ -2,9 +2,22 @@
 //!
 //! `DATABASE_URL` picks the store: an SQLite file by default (`sqlite://clerk-sync.db`),
 //! or `postgres://…` when several receivers share one database.
+//!
+//! `example-sync replay` applies the deliveries quarantined because their data did not fit
+//! this version's types (after you upgrade `clerk-webhook-core`), prints what it did and
+//! exits; it needs only `DATABASE_URL`.
+//!
+//! `SYNC_API_TOKEN`, when set, mounts a read route for your own tools,
+//! `GET /api/users/{id}`, behind `Authorization: Bearer <token>`. It answers a public
+//! projection of the row (never `private_metadata`, `unsafe_metadata` or `raw`). Unset, the
+//! route does not exist: the webhook route is the only one that must be public.
 
-use axum::extract::{FromRef, Path, State};
-use axum::http::StatusCode;
+use std::io::Write as _;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,6 +25,13 @@ use clerk_webhook_axum::{ClerkEvent, ClerkWebhook, WebhookConfig};
 use clerk_webhook_sync::{DEFAULT_DATABASE_URL, SyncStore};
 use example_support::{WEBHOOK_PATH, exit_with};
 use hyper_util::service::TowerToHyperService;
+use serde::Serialize;
+
+/// The environment variable holding the read API's bearer token.
+const API_TOKEN_VAR: &str = "SYNC_API_TOKEN";
+
+/// A token shorter than this is refused at start-up: it could be guessed.
+const MIN_API_TOKEN_LEN: usize = 32;
 
 #[derive(Clone, FromRef)]
 struct AppState {
@@ -26,6 +46,11 @@ async fn webhook(State(store): State<SyncStore>, ClerkWebhook(webhook): ClerkWeb
     let event_type = webhook.event_type();
     tracing::info!("Received webhook with ID {id} and event type of {event_type}");
     tracing::info!("Webhook payload: {}", webhook.data_value());
+    if let Some(mismatch) = webhook.data_mismatch() {
+        tracing::warn!(
+            "Webhook data did not match the {event_type} model: {mismatch}; upgrade clerk-webhook-core"
+        );
+    }
     if let ClerkEvent::UserCreated(user) = webhook.event() {
         tracing::info!("userId: {}", user.id);
     }
@@ -41,37 +66,167 @@ async fn webhook(State(store): State<SyncStore>, ClerkWebhook(webhook): ClerkWeb
     }
 }
 
-/// The stored user row as JSON, so you can see the result.
+/// What the read route shows of a user: an explicit allow-list. The row also holds
+/// `private_metadata` (backend-only: billing ids, roles, flags), `unsafe_metadata` and
+/// `raw` (the whole Clerk user, every email address and phone number); none of it leaves.
+#[derive(Debug, Serialize)]
+struct PublicUser {
+    id: String,
+    username: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    primary_email_address: Option<String>,
+    image_url: Option<String>,
+    public_metadata: serde_json::Value,
+    created_at: Option<i64>,
+    updated_at: Option<i64>,
+    deleted: bool,
+    deleted_at: Option<i64>,
+}
+
+impl PublicUser {
+    fn of(row: &serde_json::Value) -> Self {
+        let text = |name: &str| row.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let number = |name: &str| row.get(name).and_then(serde_json::Value::as_i64);
+        Self {
+            id: text("id").unwrap_or_default(),
+            username: text("username"),
+            first_name: text("first_name"),
+            last_name: text("last_name"),
+            primary_email_address: text("primary_email_address"),
+            image_url: text("image_url"),
+            public_metadata: row
+                .get("public_metadata")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+            created_at: number("created_at"),
+            updated_at: number("updated_at"),
+            deleted: row.get("deleted").and_then(serde_json::Value::as_bool) == Some(true),
+            deleted_at: number("deleted_at"),
+        }
+    }
+}
+
+/// The stored user's public projection as JSON (behind the bearer token).
 async fn user(State(store): State<SyncStore>, Path(id): Path<String>) -> Response {
     match store.user(&id).await {
-        Ok(Some(row)) => Json(row).into_response(),
+        Ok(Some(row)) => Json(PublicUser::of(&row)).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "No such user").into_response(),
         Err(error) => {
-            tracing::error!("Could not read user {id}: {error}");
+            tracing::error!(user_id = %id, %error, "Could not read user");
             (StatusCode::SERVICE_UNAVAILABLE, "Error reading the store").into_response()
         }
     }
 }
 
-/// The app, without a socket.
-fn app(config: WebhookConfig, store: SyncStore) -> Router {
-    Router::new()
-        .route(WEBHOOK_PATH, post(webhook))
-        .route("/api/users/{id}", get(user))
-        .with_state(AppState { config, store })
+/// The read API's bearer token, from `SYNC_API_TOKEN`.
+#[derive(Clone)]
+struct ApiToken(Arc<str>);
+
+impl ApiToken {
+    /// `None` when the variable is unset or blank; an error when it is too short.
+    fn from_env() -> Result<Option<Self>, String> {
+        let Ok(value) = std::env::var(API_TOKEN_VAR) else {
+            return Ok(None);
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        if value.len() < MIN_API_TOKEN_LEN {
+            return Err(format!(
+                "Invalid {API_TOKEN_VAR}: use at least {MIN_API_TOKEN_LEN} random characters \
+                 (for example `openssl rand -hex 32`)"
+            ));
+        }
+        Ok(Some(Self(value.into())))
+    }
+
+    /// Whether `authorization` is `Bearer <this token>`, compared in constant time.
+    fn admits(&self, authorization: Option<&[u8]>) -> bool {
+        let presented = authorization.and_then(|value| {
+            let (scheme, token) = value.split_at_checked(7)?;
+            scheme.eq_ignore_ascii_case(b"bearer ").then_some(token)
+        });
+        presented.is_some_and(|token| constant_time_eq::constant_time_eq(token, self.0.as_bytes()))
+    }
+}
+
+/// Answers 401 unless the request carries the token; the same answer whether or not the
+/// requested row exists, since nothing is looked up first.
+async fn require_token(State(token): State<ApiToken>, request: Request, next: Next) -> Response {
+    let authorization = request.headers().get(header::AUTHORIZATION);
+    if token.admits(authorization.map(|value| value.as_bytes())) {
+        next.run(request).await
+    } else {
+        let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
+        (StatusCode::UNAUTHORIZED, challenge, "Unauthorized").into_response()
+    }
+}
+
+/// The app, without a socket. The read route exists only with a token.
+fn app(config: WebhookConfig, store: SyncStore, token: Option<ApiToken>) -> Router {
+    let state = AppState { config, store };
+    let router = Router::new().route(WEBHOOK_PATH, post(webhook));
+    let router = match token {
+        Some(token) => router.merge(
+            Router::new()
+                .route("/api/users/{id}", get(user))
+                .route_layer(middleware::from_fn_with_state(token, require_token)),
+        ),
+        None => router,
+    };
+    router.with_state(state)
+}
+
+/// Opens the store named by `DATABASE_URL`; exits 1 with one line if it cannot.
+async fn open_store() -> SyncStore {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    SyncStore::connect(&url)
+        .await
+        .unwrap_or_else(|error| exit_with(format!("Could not open the store: {error}")))
+}
+
+/// `example-sync replay`: one replay of the quarantine, printed; exit 0, or 1 on a store
+/// failure.
+async fn replay() {
+    // A missing .env is normal; variables already set win over it.
+    let _ = dotenvy::dotenv();
+    let store = open_store().await;
+    match store.replay_quarantined().await {
+        Ok(report) => {
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{report}").is_err() {
+                std::process::exit(1);
+            }
+        }
+        Err(error) => exit_with(format!("Replay stopped: {error}")),
+    }
 }
 
 #[tokio::main]
 async fn main() {
+    match std::env::args().nth(1).as_deref() {
+        None => serve().await,
+        Some("replay") => replay().await,
+        Some(other) => {
+            eprintln!("Unknown command {other:?}. Usage: example-sync [replay]");
+            std::process::exit(2);
+        }
+    }
+}
+
+async fn serve() {
     let startup = example_support::start();
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-    let store = SyncStore::connect(&url)
-        .await
-        .unwrap_or_else(|error| exit_with(format!("Could not open the store: {error}")));
+    let token = ApiToken::from_env().unwrap_or_else(|error| exit_with(error));
+    let store = open_store().await;
     tracing::info!("Storing into {:?}", store.backend());
+    if token.is_none() {
+        tracing::info!("{API_TOKEN_VAR} is not set: the read route /api/users/{{id}} is off");
+    }
     let listener = example_support::listen(startup.addr).await;
     // Not `axum::serve`: it has no header-read timeout (see `example_support::serve`).
-    let app = app(startup.config, store);
+    let app = app(startup.config, store, token);
     example_support::serve(listener, startup.header_timeout, |_peer| {
         TowerToHyperService::new(app.clone())
     })

@@ -4,57 +4,183 @@ use clerk_webhook_sync::testing::{postgres_store, sqlite_store};
 use clerk_webhook_testkit::adapters::axum::AxumApp;
 use clerk_webhook_testkit::deliveries::{Delivery, user_created};
 use clerk_webhook_testkit::{
-    SuccessBody, SuiteOptions, TEST_SECRET, TestRequest, WebhookTestApp, run_suite,
+    SuccessBody, SuiteOptions, TEST_SECRET, TestRequest, TestResponse, WebhookTestApp, run_suite,
 };
 use sqlx::Executor as _;
+
+use super::ApiToken;
+
+const USER_ID: &str = "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S";
+const TOKEN: &str = "test-token-0123456789abcdef0123456789abcdef";
+/// A value only `private_metadata` holds, so finding it anywhere in an answer is a leak.
+const PRIVATE_MARKER: &str = "PRIVATE-MARKER-cus_9s6XKzkNRiz8i3";
 
 fn config() -> WebhookConfig {
     WebhookConfig::new(WebhookVerifier::new(TEST_SECRET).unwrap())
 }
 
+fn token() -> Option<ApiToken> {
+    Some(ApiToken(TOKEN.into()))
+}
+
+async fn app_with(token: Option<ApiToken>) -> AxumApp {
+    AxumApp(super::app(config(), sqlite_store().await.unwrap(), token))
+}
+
 #[tokio::test]
 async fn app_meets_the_contract() {
-    let app = AxumApp(super::app(config(), sqlite_store().await.unwrap()));
     let success = SuccessBody::Exact("Webhook received");
-    run_suite(
-        &app,
-        SuiteOptions {
-            body_limit: DEFAULT_BODY_LIMIT,
-            success,
-        },
-    )
-    .await;
+    for token in [None, token()] {
+        let app = app_with(token).await;
+        run_suite(
+            &app,
+            SuiteOptions {
+                body_limit: DEFAULT_BODY_LIMIT,
+                success,
+            },
+        )
+        .await;
+    }
 }
 
-async fn get(app: &AxumApp, path: &str) -> (u16, String) {
-    let request = TestRequest {
-        method: "GET",
-        path: path.to_owned(),
-        headers: Vec::new(),
-        body: Vec::new(),
-    };
-    let response = app.send(request).await;
-    (response.status, response.text())
+async fn read_user(app: &AxumApp, authorization: Option<&str>, id: &str) -> TestResponse {
+    let mut request = TestRequest::get(&format!("/api/users/{id}"));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    app.send(request).await
+}
+
+/// `user.created` with a primary and a second email address, whose `private_metadata` and
+/// `unsafe_metadata` hold the marker.
+async fn deliver_user_with_private_data(app: &AxumApp) {
+    let mut body: serde_json::Value = serde_json::from_slice(&user_created()).unwrap();
+    body["data"]["private_metadata"] = serde_json::json!({ "stripe": PRIVATE_MARKER });
+    body["data"]["unsafe_metadata"] = serde_json::json!({ "note": PRIVATE_MARKER });
+    body["data"]["email_addresses"] = serde_json::json!([
+        { "id": "idn_2g7np7Hrk0SN6kj5EDMLDaKNL0S", "email_address": "ada@example.org" },
+        { "id": "idn_other", "email_address": "second-PRIVATE-MARKER@example.org" },
+    ]);
+    let delivery = Delivery::signed(TEST_SECRET, body.to_string());
+    assert_eq!(app.send(delivery.request()).await.status, 200);
 }
 
 #[tokio::test]
-async fn stored_users_are_served_as_json() {
-    let app = AxumApp(super::app(config(), sqlite_store().await.unwrap()));
+async fn reads_without_the_right_token_get_401_whether_or_not_the_user_exists() {
+    let app = app_with(token()).await;
+    deliver_user_with_private_data(&app).await;
+    let wrong = format!("Bearer {TOKEN}x");
+    let short = format!("Bearer {}", &TOKEN[..TOKEN.len() - 1]);
+    let basic = format!("Basic {TOKEN}");
+    let attempts = [
+        None,
+        Some(wrong.as_str()),
+        Some(short.as_str()),
+        Some(basic.as_str()),
+        Some("Bearer "),
+    ];
+    for authorization in attempts {
+        for id in [USER_ID, "user_missing"] {
+            let response = read_user(&app, authorization, id).await;
+            let case = format!("{authorization:?} for {id}");
+            assert_eq!(response.status, 401, "{case}");
+            assert_eq!(
+                response.header("www-authenticate"),
+                Some("Bearer"),
+                "{case}"
+            );
+            assert_eq!(response.text(), "Unauthorized", "{case}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_right_token_reads_the_public_projection_only() {
+    let app = app_with(token()).await;
+    deliver_user_with_private_data(&app).await;
+    let bearer = format!("Bearer {TOKEN}");
+    let lower = format!("bearer {TOKEN}");
+    for authorization in [bearer.as_str(), lower.as_str()] {
+        let response = read_user(&app, Some(authorization), USER_ID).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let text = response.text();
+        assert!(
+            !text.contains("PRIVATE-MARKER"),
+            "private data leaked: {text}"
+        );
+        let row: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for private in ["private_metadata", "unsafe_metadata", "raw", "external_id"] {
+            assert!(row.get(private).is_none(), "{private} in {text}");
+        }
+        assert_eq!(
+            (
+                row["id"].as_str(),
+                row["first_name"].as_str(),
+                row["deleted"].as_bool()
+            ),
+            (Some(USER_ID), Some("John"), Some(false))
+        );
+        assert_eq!(
+            row["primary_email_address"].as_str(),
+            Some("ada@example.org")
+        );
+    }
+    let missing = read_user(&app, Some(bearer.as_str()), "user_missing").await;
     assert_eq!(
-        get(&app, "/api/users/user_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
-            .await
-            .0,
-        404
+        (missing.status, missing.text().as_str()),
+        (404, "No such user")
     );
-    let delivery = Delivery::signed(TEST_SECRET, user_created());
-    assert_eq!(app.send(delivery.request()).await.status, 200);
-    let (status, body) = get(&app, "/api/users/user_2g7np7Hrk0SN6kj5EDMLDaKNL0S").await;
-    assert_eq!(status, 200);
-    let row: serde_json::Value = serde_json::from_str(&body).unwrap();
+}
+
+#[tokio::test]
+async fn without_a_token_the_read_route_does_not_exist() {
+    let app = app_with(None).await;
+    deliver_user_with_private_data(&app).await;
+    let bearer = format!("Bearer {TOKEN}");
+    for authorization in [None, Some(bearer.as_str())] {
+        let response = read_user(&app, authorization, USER_ID).await;
+        assert_eq!(response.status, 404, "{authorization:?}");
+        assert!(!response.text().contains(PRIVATE_MARKER));
+    }
+}
+
+#[tokio::test]
+async fn drifted_data_is_acknowledged_and_quarantined() {
+    let store = sqlite_store().await.unwrap();
+    let app = AxumApp(super::app(config(), store.clone(), None));
+    let body = clerk_webhook_core::samples::drifted(
+        "user.created",
+        "created_at",
+        "2024-05-28T00:00:00Z".into(),
+    )
+    .unwrap();
+    let delivery = Delivery::signed(TEST_SECRET, body);
+    let response = app.send(delivery.request()).await;
     assert_eq!(
-        (row["first_name"].as_str(), row["deleted"].as_bool()),
-        (Some("John"), Some(false))
+        (response.status, response.text().as_str()),
+        (200, "Webhook received")
     );
+    let quarantined = store.quarantined().await.unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0].svix_id, delivery.id);
+    assert!(store.user(USER_ID).await.unwrap().is_none());
+}
+
+#[test]
+fn tokens_compare_exactly() {
+    let token = ApiToken(TOKEN.into());
+    assert!(token.admits(Some(format!("Bearer {TOKEN}").as_bytes())));
+    assert!(token.admits(Some(format!("BEARER {TOKEN}").as_bytes())));
+    for refused in [
+        String::new(),
+        TOKEN.to_owned(),
+        format!("Bearer  {TOKEN}"),
+        format!("Bearer {TOKEN} "),
+        format!("Token {TOKEN}"),
+    ] {
+        assert!(!token.admits(Some(refused.as_bytes())), "{refused:?}");
+    }
+    assert!(!token.admits(None));
 }
 
 /// The store fails mid-transaction (its users table is gone): 503, so Svix retries, and
@@ -65,7 +191,7 @@ async fn store_failure_answers_503_and_leaves_nothing(store: SyncStore) {
         .execute("DROP TABLE clerk_users")
         .await
         .unwrap();
-    let app = AxumApp(super::app(config(), store.clone()));
+    let app = AxumApp(super::app(config(), store.clone(), None));
     let delivery = Delivery::signed(TEST_SECRET, user_created());
     let response = app.send(delivery.request()).await;
     assert_eq!(

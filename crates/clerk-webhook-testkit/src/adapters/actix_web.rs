@@ -25,6 +25,12 @@ where
         }
         let test_request = test_request.set_payload(request.body);
         let response = test::call_service(&self.0, test_request.to_request()).await;
+        let headers = TestResponse::collect_headers(
+            response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        );
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -34,6 +40,7 @@ where
         TestResponse {
             status,
             content_type,
+            headers,
             body,
         }
     }

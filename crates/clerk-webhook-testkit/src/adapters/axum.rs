@@ -22,6 +22,12 @@ impl WebhookTestApp for AxumApp {
             .body(Body::from(request.body))
             .unwrap();
         let response = self.0.clone().oneshot(request).await.unwrap();
+        let headers = TestResponse::collect_headers(
+            response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        );
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -34,6 +40,7 @@ impl WebhookTestApp for AxumApp {
         TestResponse {
             status,
             content_type,
+            headers,
             body,
         }
     }

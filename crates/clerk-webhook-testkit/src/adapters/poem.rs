@@ -30,12 +30,20 @@ impl<E: Endpoint> WebhookTestApp for PoemApp<E> {
             .body(request.body)
             .send()
             .await;
+        let headers = TestResponse::collect_headers(
+            response
+                .0
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        );
         let status = response.0.status().as_u16();
         let content_type = response.0.content_type().map(str::to_owned);
         let body = response.0.into_body().into_vec().await.unwrap();
         TestResponse {
             status,
             content_type,
+            headers,
             body,
         }
     }

@@ -27,12 +27,18 @@ impl WebhookTestApp for RocketApp {
             request.body.len().to_string(),
         ));
         let response = local.body(request.body).dispatch().await;
+        let headers = response
+            .headers()
+            .iter()
+            .map(|h| (h.name.as_str().to_ascii_lowercase(), h.value.into_owned()))
+            .collect();
         let status = response.status().code;
         let content_type = response.content_type().map(|ct| ct.to_string());
         let body = response.into_bytes().await.unwrap_or_default();
         TestResponse {
             status,
             content_type,
+            headers,
             body,
         }
     }

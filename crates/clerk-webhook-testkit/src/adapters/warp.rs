@@ -23,6 +23,12 @@ where
                 test_request.header(name.as_str(), HeaderValue::from_bytes(value).unwrap());
         }
         let response = test_request.body(request.body).reply(&self.0).await;
+        let headers = TestResponse::collect_headers(
+            response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        );
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -31,6 +37,7 @@ where
         TestResponse {
             status,
             content_type,
+            headers,
             body: response.body().to_vec(),
         }
     }
