@@ -119,3 +119,16 @@ pub const UNUSABLE_BODIES: &[(&str, &str)] = &[
         r#"{"type":"user.created","data":"user_1"}"#,
     ),
 ];
+
+/// Clerk's `user.created` example whose `created_at` is an ISO string instead of
+/// milliseconds: authentic data that no longer fits the typed model.
+#[must_use]
+pub fn drifted_user_created() -> Vec<u8> {
+    clerk_webhook_core::samples::drifted(
+        "user.created",
+        "created_at",
+        "2024-05-28T00:00:00Z".into(),
+    )
+    .expect("the user.created sample exists")
+    .into_bytes()
+}

@@ -465,13 +465,7 @@ fn tampered_delivery_is_rejected(server: &Server) {
 }
 
 fn drifted_data_is_warned_about_and_accepted(server: &Server) {
-    let body = clerk_webhook_core::samples::drifted(
-        "user.created",
-        "created_at",
-        "2024-05-28T00:00:00Z".into(),
-    )
-    .unwrap();
-    let delivery = Delivery::signed(TEST_SECRET, body);
+    let delivery = Delivery::signed(TEST_SECRET, crate::deliveries::drifted_user_created());
     let response = server.exchange(&delivery_request(&delivery));
     assert_eq!(
         (response.status, response.body.as_str()),

@@ -2,7 +2,7 @@ use clerk_webhook_axum::{DEFAULT_BODY_LIMIT, WebhookConfig, WebhookVerifier};
 use clerk_webhook_sync::SyncStore;
 use clerk_webhook_sync::testing::{postgres_store, sqlite_store};
 use clerk_webhook_testkit::adapters::axum::AxumApp;
-use clerk_webhook_testkit::deliveries::{Delivery, user_created};
+use clerk_webhook_testkit::deliveries::{Delivery, drifted_user_created, user_created};
 use clerk_webhook_testkit::{
     SuccessBody, SuiteOptions, TEST_SECRET, TestRequest, TestResponse, WebhookTestApp, run_suite,
 };
@@ -148,13 +148,7 @@ async fn without_a_token_the_read_route_does_not_exist() {
 async fn drifted_data_is_acknowledged_and_quarantined() {
     let store = sqlite_store().await.unwrap();
     let app = AxumApp(super::app(config(), store.clone(), None));
-    let body = clerk_webhook_core::samples::drifted(
-        "user.created",
-        "created_at",
-        "2024-05-28T00:00:00Z".into(),
-    )
-    .unwrap();
-    let delivery = Delivery::signed(TEST_SECRET, body);
+    let delivery = Delivery::signed(TEST_SECRET, drifted_user_created());
     let response = app.send(delivery.request()).await;
     assert_eq!(
         (response.status, response.text().as_str()),
