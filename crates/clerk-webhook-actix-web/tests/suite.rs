@@ -3,7 +3,9 @@
 use actix_web::{App, test, web};
 use clerk_webhook_actix_web::{ClerkWebhook, WebhookConfig, WebhookVerifier};
 use clerk_webhook_testkit::adapters::actix_web::ActixApp;
-use clerk_webhook_testkit::{SuccessBody, SuiteOptions, TEST_SECRET, run_suite};
+use clerk_webhook_testkit::{
+    SuccessBody, SuiteOptions, TEST_SECRET, run_suite, run_unconfigured_suite,
+};
 
 const LIMIT: usize = 64 * 1024;
 
@@ -27,4 +29,10 @@ async fn actix_web_meets_the_contract() {
         success: SuccessBody::EchoTypeAndId,
     };
     run_suite(&ActixApp(test::init_service(app).await), options).await;
+}
+
+#[actix_web::test]
+async fn actix_web_without_app_data_answers_500() {
+    let app = App::new().route("/api/webhooks", web::post().to(echo));
+    run_unconfigured_suite(&ActixApp(test::init_service(app).await)).await;
 }

@@ -186,7 +186,12 @@ fn cases(signer: &WebhookVerifier) -> Result<Vec<Case>, CliError> {
     let wrong = WebhookVerifier::new(&crate::ids::signing_secret()?)?;
     let signed =
         |signer: &WebhookVerifier, at: i64, body: &[u8]| -> Result<SignedDelivery, CliError> {
-            Ok(SignedDelivery::at(signer, message_id()?, at, body.to_vec()))
+            Ok(SignedDelivery::sign(
+                signer,
+                message_id()?,
+                at,
+                body.to_vec(),
+            ))
         };
     let case = |name, expect, delivery: SignedDelivery, hint| Case {
         name,

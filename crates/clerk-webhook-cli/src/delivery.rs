@@ -1,62 +1,24 @@
 //! Signing a delivery and posting it.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use clerk_webhook_core::WebhookVerifier;
 
 use crate::ids::message_id;
 
-/// Now, in Unix seconds.
-#[must_use]
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+pub use clerk_webhook_core::testing::{SignedDelivery, unix_now};
 
-/// A delivery as Svix sends it: id, timestamp, signature header and body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedDelivery {
-    /// `svix-id`.
-    pub id: String,
-    /// `svix-timestamp`, Unix seconds.
-    pub timestamp: i64,
-    /// `svix-signature`.
-    pub signature: String,
-    /// The body, exactly as signed.
-    pub body: Vec<u8>,
-}
-
-impl SignedDelivery {
-    /// Signs `body` with a fresh id at the current time.
-    ///
-    /// # Errors
-    /// When no random id can be made.
-    pub fn new(signer: &WebhookVerifier, body: Vec<u8>) -> Result<Self, CliError> {
-        Ok(Self::at(signer, message_id()?, unix_now(), body))
-    }
-
-    /// Signs `body` with the given id and timestamp.
-    #[must_use]
-    pub fn at(signer: &WebhookVerifier, id: String, timestamp: i64, body: Vec<u8>) -> Self {
-        let signature = signer.sign(&id, timestamp, &body);
-        Self {
-            id,
-            timestamp,
-            signature,
-            body,
-        }
-    }
-
-    /// The three headers, as `(name, value)`.
-    #[must_use]
-    pub fn headers(&self) -> [(&'static str, String); 3] {
-        [
-            ("svix-id", self.id.clone()),
-            ("svix-timestamp", self.timestamp.to_string()),
-            ("svix-signature", self.signature.clone()),
-        ]
-    }
+/// `body` signed now, with a fresh random message id, as Svix sends a new message.
+///
+/// # Errors
+/// When no random id can be made.
+pub fn sign_now(signer: &WebhookVerifier, body: Vec<u8>) -> Result<SignedDelivery, CliError> {
+    Ok(SignedDelivery::sign(
+        signer,
+        message_id()?,
+        unix_now(),
+        body,
+    ))
 }
 
 /// What an endpoint answered, or that it closed the connection without answering.

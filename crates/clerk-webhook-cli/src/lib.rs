@@ -18,4 +18,4 @@ pub mod offline;
 pub mod send;
 pub mod soak;
 
-pub use delivery::{Answer, CliError, Deliverer, SignedDelivery};
+pub use delivery::{Answer, CliError, Deliverer, SignedDelivery, sign_now};

@@ -203,7 +203,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 None => ids::message_id()?,
             };
             let delivery =
-                SignedDelivery::at(&signer, id, offline::timestamp_or_now(timestamp), body);
+                SignedDelivery::sign(&signer, id, offline::timestamp_or_now(timestamp), body);
             match curl {
                 Some(url) => say(offline::curl_command(&delivery, &url, &file).trim_end()),
                 None => say(offline::header_lines(&delivery).trim_end()),

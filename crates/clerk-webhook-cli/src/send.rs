@@ -7,7 +7,7 @@ use clerk_webhook_core::WebhookVerifier;
 use futures_util::StreamExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::delivery::{Answer, CliError, Deliverer, Outcome, SignedDelivery};
+use crate::delivery::{Answer, CliError, Deliverer, Outcome, sign_now};
 
 /// One payload to send, with the event type it carries.
 #[derive(Debug, Clone)]
@@ -214,7 +214,7 @@ pub async fn run(
                 payload.body.clone()
             };
             async move {
-                let delivery = SignedDelivery::new(signer, body)?;
+                let delivery = sign_now(signer, body)?;
                 let outcome = deliverer.deliver(&delivery).await?;
                 Ok::<_, CliError>(DeliveryReport {
                     event_type: payload.event_type.clone(),

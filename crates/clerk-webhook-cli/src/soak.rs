@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use clerk_webhook_core::{DEFAULT_BODY_LIMIT, EVENT_TYPES, WebhookVerifier};
 use futures_util::StreamExt as _;
 
-use crate::delivery::{Answer, CliError, Deliverer, SignedDelivery, unix_now};
+use crate::delivery::{Answer, CliError, Deliverer, SignedDelivery, sign_now, unix_now};
 use crate::send::{Payload, answer_label};
 
 /// What a delivery is, and so what it must get.
@@ -284,7 +284,7 @@ impl<'a> Mixer<'a> {
         let payload = &self.payloads[index % self.payloads.len()];
         match kind {
             Kind::Valid => {
-                let delivery = SignedDelivery::new(self.signer, payload.body.clone())?;
+                let delivery = sign_now(self.signer, payload.body.clone())?;
                 if let Ok(mut recent) = self.recent.lock() {
                     if recent.len() == 64 {
                         recent.pop_front();
@@ -301,18 +301,18 @@ impl<'a> Mixer<'a> {
                     .and_then(|recent| recent.get(index % recent.len().max(1)).cloned());
                 match earlier {
                     Some(delivery) => Ok(delivery),
-                    None => SignedDelivery::new(self.signer, payload.body.clone()),
+                    None => sign_now(self.signer, payload.body.clone()),
                 }
             }
             Kind::Tampered => {
-                let mut delivery = SignedDelivery::new(self.signer, payload.body.clone())?;
+                let mut delivery = sign_now(self.signer, payload.body.clone())?;
                 let last_letter = delivery.body.iter().rposition(u8::is_ascii_alphabetic);
                 if let Some(at) = last_letter {
                     delivery.body[at] ^= 0x20; // flip its case
                 }
                 Ok(delivery)
             }
-            Kind::Stale => Ok(SignedDelivery::at(
+            Kind::Stale => Ok(SignedDelivery::sign(
                 self.signer,
                 crate::ids::message_id()?,
                 unix_now() - 360,
@@ -320,9 +320,9 @@ impl<'a> Mixer<'a> {
             )),
             Kind::Drifted => {
                 let body = self.drifted.get(index % self.drifted.len().max(1));
-                SignedDelivery::new(self.signer, body.cloned().unwrap_or_default())
+                sign_now(self.signer, body.cloned().unwrap_or_default())
             }
-            Kind::Oversized => SignedDelivery::new(self.signer, self.oversized.clone()),
+            Kind::Oversized => sign_now(self.signer, self.oversized.clone()),
         }
     }
 }

@@ -3,14 +3,14 @@
 use crate::error::WebhookError;
 
 /// The header names Clerk (through Svix) sends.
-pub const SVIX_HEADERS: HeaderNames = HeaderNames {
+pub(crate) const SVIX_HEADERS: HeaderNames = HeaderNames {
     id: "svix-id",
     timestamp: "svix-timestamp",
     signature: "svix-signature",
 };
 
 /// The Standard Webhooks names, used when none of the `svix-*` headers is present.
-pub const STANDARD_HEADERS: HeaderNames = HeaderNames {
+pub(crate) const STANDARD_HEADERS: HeaderNames = HeaderNames {
     id: "webhook-id",
     timestamp: "webhook-timestamp",
     signature: "webhook-signature",
@@ -18,13 +18,13 @@ pub const STANDARD_HEADERS: HeaderNames = HeaderNames {
 
 /// The names of one family of signature headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HeaderNames {
+pub(crate) struct HeaderNames {
     /// The message id header (the idempotency key).
-    pub id: &'static str,
+    pub(crate) id: &'static str,
     /// The Unix-seconds timestamp header.
-    pub timestamp: &'static str,
+    pub(crate) timestamp: &'static str,
     /// The space-separated `v1,<base64>` signature list header.
-    pub signature: &'static str,
+    pub(crate) signature: &'static str,
 }
 
 /// Looks up a request header by its lower-case name.
@@ -33,7 +33,8 @@ pub struct HeaderNames {
 /// - any closure `Fn(&str) -> Option<&str>`, for example
 ///   `|name| req.headers().get(name).and_then(|v| v.to_str().ok())`;
 /// - `&http::HeaderMap` with the `http` feature;
-/// - a slice of `(name, value)` pairs, handy in tests.
+/// - a slice or array of `(name, value)` pairs, with `&str` or `String` values, handy in
+///   tests (`SignedDelivery::headers()` of the `testing` feature is one).
 ///
 /// Implementations match names case-insensitively, and return `None` for a value that is
 /// not valid UTF-8 (such a header cannot carry a valid id, timestamp or signature).
@@ -60,6 +61,20 @@ impl<'h> HeaderSource<'h> for &'h [(&'h str, &'h str)] {
 }
 
 impl<'h, const N: usize> HeaderSource<'h> for &'h [(&'h str, &'h str); N] {
+    fn header(&self, name: &str) -> Option<&'h str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<'h> HeaderSource<'h> for &'h [(&'h str, String)] {
+    fn header(&self, name: &str) -> Option<&'h str> {
+        self.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl<'h, const N: usize> HeaderSource<'h> for &'h [(&'h str, String); N] {
     fn header(&self, name: &str) -> Option<&'h str> {
         self.as_slice().header(name)
     }

@@ -65,25 +65,31 @@
 //! # Features
 //! - `http`: `&http::HeaderMap` is a [`HeaderSource`].
 //! - `samples`: [`samples`], Clerk's published example payload for every event type.
+//! - `testing`: [`testing`], deliveries signed as Svix signs them, for tests and tools.
 
 pub mod data;
 mod error;
 mod event;
 mod headers;
 mod integration;
-pub mod receive;
+mod receive;
 #[cfg(feature = "samples")]
 pub mod samples;
 mod secret;
 mod signature;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timestamp;
 mod verifier;
 mod webhook;
 
 pub use error::{PayloadProblem, SecretProblem, WebhookError};
 pub use event::{ClerkEvent, EVENT_TYPES};
-pub use headers::{HeaderNames, HeaderSource, STANDARD_HEADERS, SVIX_HEADERS};
-pub use receive::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, Rejection, WebhookConfig};
+pub use headers::HeaderSource;
+pub use receive::{
+    ABORT_MESSAGE, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DELIVERY_CONTROL_HEADER,
+    REJECTION_CONTENT_TYPE, Rejection, WebhookConfig,
+};
 pub use secret::{DEVELOPMENT_SECRET, SECRET_PREFIX, SigningSecret};
 pub use timestamp::DEFAULT_TOLERANCE;
 pub use verifier::{SECRET_ENV_VAR, VerifiedHeaders, WebhookVerifier};

@@ -19,9 +19,13 @@
 //! (`Error verifying webhook: No matching signature found`). Nothing logged ever holds a
 //! secret or a signature.
 
+use std::future::Future;
+use std::pin::pin;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
+use futures_util::future::{Either, select};
+use futures_util::{Stream, StreamExt as _};
 
 use crate::error::{PayloadProblem, WebhookError};
 use crate::headers::HeaderSource;
@@ -107,13 +111,58 @@ impl WebhookConfig {
         self.body_limit
     }
 
+    /// Receives one delivery: the one body path every integration shares.
+    ///
+    /// Refuses a declared `Content-Length` over the limit before reading anything, reads
+    /// `body` (the request's chunks, as the framework streams them) up to the limit,
+    /// buffering nothing past it, gives up when `sleep(body_timeout)` finishes first, then
+    /// verifies the bytes exactly as received and parses them. `sleep` is the runtime's
+    /// timer, `tokio::time::sleep` for example: this crate runs on any runtime.
+    ///
+    /// # Errors
+    /// Every [`Rejection`] but [`Rejection::NotConfigured`], each logged once.
+    pub async fn receive<'h, B, E, F, T>(
+        &self,
+        headers: impl HeaderSource<'h>,
+        body: impl Stream<Item = Result<B, E>>,
+        sleep: F,
+    ) -> Result<VerifiedWebhook, Rejection>
+    where
+        B: Buf,
+        E: std::fmt::Display,
+        F: FnOnce(Duration) -> T,
+        T: Future<Output = ()>,
+    {
+        let content_length = headers.header("content-length").map(str::as_bytes);
+        self.check_declared_length(content_length)?;
+        let mut collector = self.body_collector(content_length);
+        let read = async {
+            let mut body = pin!(body);
+            while let Some(chunk) = body.next().await {
+                let mut chunk = chunk.map_err(Rejection::body_read)?;
+                while chunk.has_remaining() {
+                    let piece = chunk.chunk();
+                    let length = piece.len();
+                    collector.push(piece)?;
+                    chunk.advance(length);
+                }
+            }
+            Ok::<_, Rejection>(())
+        };
+        match select(pin!(read), pin!(sleep(self.body_timeout))).await {
+            Either::Left((read, _)) => read?,
+            Either::Right(((), _)) => return Err(Rejection::body_timeout(self.body_timeout)),
+        }
+        self.verify(headers, collector.finish())
+    }
+
     /// Refuses a request whose declared `Content-Length` is over the limit, before any of
     /// the body is read. A missing or unparsable header passes: the limit is enforced again
     /// while reading.
-    ///
-    /// # Errors
-    /// [`Rejection::PayloadTooLarge`].
-    pub fn check_declared_length(&self, content_length: Option<&[u8]>) -> Result<(), Rejection> {
+    pub(crate) fn check_declared_length(
+        &self,
+        content_length: Option<&[u8]>,
+    ) -> Result<(), Rejection> {
         let declared = content_length
             .and_then(|value| std::str::from_utf8(value).ok())
             .and_then(|value| value.trim().parse::<u64>().ok());
@@ -126,8 +175,7 @@ impl WebhookConfig {
     }
 
     /// A collector for the body that enforces the limit, sized from the declared length.
-    #[must_use]
-    pub fn body_collector(&self, content_length: Option<&[u8]>) -> BodyCollector {
+    pub(crate) fn body_collector(&self, content_length: Option<&[u8]>) -> BodyCollector {
         let hint = content_length
             .and_then(|value| std::str::from_utf8(value).ok())
             .and_then(|value| value.trim().parse::<usize>().ok())
@@ -138,22 +186,22 @@ impl WebhookConfig {
         }
     }
 
-    /// Verifies a complete body and parses it.
-    ///
-    /// # Errors
-    /// [`Rejection::Verification`] when the delivery is forged or unverifiable, and
-    /// [`Rejection::Unusable`] when it is authentic but not a Clerk event; logged with the
-    /// reason.
-    pub fn verify<'h>(
+    /// Verifies a complete body and parses it: [`Rejection::Verification`] when the
+    /// delivery is forged or unverifiable, [`Rejection::Unusable`] when it is authentic but
+    /// not a Clerk event; logged with the reason.
+    pub(crate) fn verify<'h>(
         &self,
         headers: impl HeaderSource<'h>,
         body: impl Into<Bytes>,
     ) -> Result<VerifiedWebhook, Rejection> {
         let body = body.into();
+        let claimed_id = headers
+            .header("svix-id")
+            .or_else(|| headers.header("webhook-id"));
         let verified = self
             .verifier
             .verify_signature(headers, &body)
-            .map_err(|error| Rejection::Verification(error).logged())?;
+            .map_err(|error| Rejection::Verification(error).logged_with(claimed_id))?;
         VerifiedWebhook::parse(verified.id, verified.timestamp, body).map_err(|error| {
             let reason = match error {
                 WebhookError::InvalidPayload { reason } => reason,
@@ -164,7 +212,7 @@ impl WebhookConfig {
                 svix_id: verified.id.to_owned(),
                 reason,
             }
-            .logged()
+            .logged_with(Some(verified.id))
         })
     }
 }
@@ -177,18 +225,15 @@ impl From<WebhookVerifier> for WebhookConfig {
 
 /// Gathers body chunks up to the limit.
 #[derive(Debug)]
-pub struct BodyCollector {
+pub(crate) struct BodyCollector {
     limit: usize,
     buf: BytesMut,
 }
 
 impl BodyCollector {
-    /// Appends a chunk.
-    ///
-    /// # Errors
-    /// [`Rejection::PayloadTooLarge`] as soon as the body passes the limit; nothing past the
-    /// limit is buffered.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<(), Rejection> {
+    /// Appends a chunk; [`Rejection::PayloadTooLarge`] as soon as the body passes the
+    /// limit, so nothing past the limit is buffered.
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<(), Rejection> {
         if chunk.len() > self.limit - self.buf.len() {
             return Err(Rejection::too_large(self.limit));
         }
@@ -197,8 +242,7 @@ impl BodyCollector {
     }
 
     /// The whole body.
-    #[must_use]
-    pub fn finish(self) -> Bytes {
+    pub(crate) fn finish(self) -> Bytes {
         self.buf.freeze()
     }
 }
@@ -242,20 +286,17 @@ pub enum Rejection {
 
 impl Rejection {
     /// [`Rejection::PayloadTooLarge`], logged.
-    #[must_use]
-    pub fn too_large(limit: usize) -> Self {
+    pub(crate) fn too_large(limit: usize) -> Self {
         Self::PayloadTooLarge { limit }.logged()
     }
 
     /// [`Rejection::BodyRead`], logged.
-    #[must_use]
-    pub fn body_read(error: impl std::fmt::Display) -> Self {
+    pub(crate) fn body_read(error: impl std::fmt::Display) -> Self {
         Self::BodyRead(error.to_string()).logged()
     }
 
     /// [`Rejection::BodyTimeout`], logged.
-    #[must_use]
-    pub fn body_timeout(timeout: Duration) -> Self {
+    pub(crate) fn body_timeout(timeout: Duration) -> Self {
         Self::BodyTimeout(timeout).logged()
     }
 
@@ -266,12 +307,23 @@ impl Rejection {
     }
 
     fn logged(self) -> Self {
+        self.logged_with(None)
+    }
+
+    /// Logs once, with structured fields: `reason` always, `svix_id` when the request
+    /// carried one (as sent: for a forgery it is only what the sender claims).
+    fn logged_with(self, svix_id: Option<&str>) -> Self {
         match &self {
-            Self::NotConfigured(_) => tracing::error!("{self}"),
-            Self::Unusable { svix_id, reason } => {
-                tracing::warn!(svix_id = %svix_id, reason = %reason, "{self}");
+            Self::NotConfigured(fix) => tracing::error!(reason = %fix, "{self}"),
+            Self::Unusable { reason, .. } => {
+                tracing::warn!(svix_id = ?svix_id, reason = %reason, "{self}");
             }
-            _ => tracing::warn!("{self}"),
+            Self::Verification(reason) => {
+                tracing::warn!(svix_id = ?svix_id, reason = %reason, "{self}");
+            }
+            Self::PayloadTooLarge { limit } => tracing::warn!(limit, "{self}"),
+            Self::BodyRead(reason) => tracing::warn!(reason = %reason, "{self}"),
+            Self::BodyTimeout(timeout) => tracing::warn!(timeout = ?timeout, "{self}"),
         }
         self
     }
@@ -309,6 +361,35 @@ impl Rejection {
             Self::Unusable { .. } => Some(ABORT_MESSAGE),
             _ => None,
         }
+    }
+
+    /// The HTTP status, as [`http::StatusCode`].
+    #[cfg(feature = "http")]
+    #[must_use]
+    pub fn http_status(&self) -> http::StatusCode {
+        http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The whole response the contract gives: status, `Content-Type: text/plain`, the
+    /// fixed body, and `webhook-delivery` when [`delivery_control`](Self::delivery_control)
+    /// says so. For frameworks built on the `http` crate's types.
+    #[cfg(feature = "http")]
+    #[must_use]
+    pub fn to_http_response<B: From<&'static str>>(&self) -> http::Response<B> {
+        let mut response = http::Response::new(B::from(self.response_body()));
+        *response.status_mut() = self.http_status();
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(REJECTION_CONTENT_TYPE),
+        );
+        if let Some(control) = self.delivery_control() {
+            headers.insert(
+                DELIVERY_CONTROL_HEADER,
+                http::HeaderValue::from_static(control),
+            );
+        }
+        response
     }
 
     /// The verification error, when that is what this is.

@@ -8,7 +8,7 @@ use clerk_webhook_core::{ClerkEvent, EVENT_TYPES, VerifiedWebhook, WebhookVerifi
 use common::{NOW, Signed, USER_CREATED, at, verifier};
 
 fn verify(verifier: &WebhookVerifier, body: &str) -> VerifiedWebhook {
-    let signed = Signed::new(verifier, "msg_sample", NOW, body.as_bytes());
+    let signed = Signed::sign(verifier, "msg_sample", NOW, body.as_bytes());
     verifier
         .verify_at(&signed.headers(), body.as_bytes().to_vec(), at(NOW))
         .unwrap_or_else(|error| panic!("{error}\n{body}"))

@@ -2,7 +2,9 @@
 
 use clerk_webhook_poem::{ClerkWebhook, WebhookConfig, WebhookVerifier};
 use clerk_webhook_testkit::adapters::poem::PoemApp;
-use clerk_webhook_testkit::{SuccessBody, SuiteOptions, TEST_SECRET, run_suite};
+use clerk_webhook_testkit::{
+    SuccessBody, SuiteOptions, TEST_SECRET, run_suite, run_unconfigured_suite,
+};
 use poem::{EndpointExt, Route, handler, post};
 
 const LIMIT: usize = 64 * 1024;
@@ -26,4 +28,10 @@ async fn poem_meets_the_contract() {
         success: SuccessBody::EchoTypeAndId,
     };
     run_suite(&PoemApp::new(app), options).await;
+}
+
+#[tokio::test]
+async fn poem_without_data_answers_500() {
+    let app = Route::new().at("/api/webhooks", post(echo));
+    run_unconfigured_suite(&PoemApp::new(app)).await;
 }

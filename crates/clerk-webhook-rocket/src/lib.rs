@@ -1,61 +1,16 @@
-//! Receive verified Clerk webhooks in [Rocket](https://docs.rs/rocket).
-//!
-//! [`ClerkWebhook`] is a data guard: it reads the body up to the limit, verifies the Svix
-//! signature on the raw bytes, and hands your route the typed event. It takes its
-//! [`WebhookConfig`] from managed state (`.manage(config)`). The body limit is Rocket's
-//! named limit `clerk-webhook` when you set one (`limits.clerk-webhook` in `Rocket.toml`
-//! or `ROCKET_LIMITS`), and the config's otherwise.
-//!
-//! Rocket answers a failed guard through its catchers, so register [`catchers()`] where
-//! the route is mounted to get the plain-text bodies of the contract:
-//!
-//! ```
-//! use clerk_webhook_rocket::{ClerkEvent, ClerkWebhook, WebhookConfig, WebhookVerifier};
-//! use rocket::{post, routes};
-//!
-//! #[post("/api/webhooks", data = "<webhook>")]
-//! fn webhook(webhook: ClerkWebhook) -> &'static str {
-//!     if let ClerkEvent::UserCreated(user) = webhook.event() {
-//!         println!("new user {}", user.id);
-//!     }
-//!     "Webhook received"
-//! }
-//!
-//! # fn main() -> Result<(), clerk_webhook_rocket::WebhookError> {
-//! let config = WebhookConfig::new(WebhookVerifier::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?)
-//!     .with_body_limit(256 * 1024);
-//! let rocket = rocket::build()
-//!     .manage(config)
-//!     .mount("/", routes![webhook])
-//!     .register("/api/webhooks", clerk_webhook_rocket::catchers());
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! **Logging**: Rocket logs every request with all its headers, `svix-signature` included,
-//! at `debug` level (target `rocket::server`). Keep that target at `info` or above in
-//! production (the example server caps it whatever `RUST_LOG` says).
-//!
-//! **Slow clients**: the guard's body timeout (408) bounds a body once its first bytes are
-//! in, but Rocket 0.5 itself waits without limit for a request's headers, and for its first
-//! 14 body bytes before any guard or fairing runs. A Rocket webhook endpoint on the public
-//! internet needs a reverse proxy with header and body timeouts in front of it.
-//!
-//! A failed verification answers `400 Error verifying webhook` (and logs why); a body over
-//! the limit answers 413, and a body cut short by the limit never verifies. To answer
-//! differently, take `Result<ClerkWebhook, WebhookRejection>`: [`WebhookRejection`] is a
-//! `Responder`.
+#![doc = include_str!("../README.md")]
 
-use clerk_webhook_core::receive;
+use clerk_webhook_core::DELIVERY_CONTROL_HEADER;
 use rocket::data::{self, Data, FromData, ToByteUnit as _};
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 use rocket::{Catcher, State, catch, catchers};
+use tokio_util::io::ReaderStream;
 
 pub use clerk_webhook_core::{
-    self as core, ClerkEvent, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig,
-    WebhookError, WebhookVerifier,
+    ClerkEvent, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig, WebhookError,
+    WebhookVerifier,
 };
 
 /// The name of the Rocket limit that, when set, overrides the config's body limit.
@@ -96,7 +51,7 @@ impl<'r> Responder<'r, 'static> for RejectionBody {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let mut response = (ContentType::Plain, self.body).respond_to(request)?;
         if let Some(control) = self.delivery_control {
-            response.set_raw_header(receive::DELIVERY_CONTROL_HEADER, control);
+            response.set_raw_header(DELIVERY_CONTROL_HEADER, control);
         }
         Ok(response)
     }
@@ -134,21 +89,12 @@ async fn extract(request: &Request<'_>, data: Data<'_>) -> Result<VerifiedWebhoo
         .and_then(|limit| usize::try_from(limit.as_u64()).ok())
         .unwrap_or(config.body_limit());
     let config = config.inner().clone().with_body_limit(limit);
-    let content_length = request
-        .headers()
-        .get_one("Content-Length")
-        .map(str::as_bytes);
-    config.check_declared_length(content_length)?;
-    let read = data.open(limit.bytes()).into_bytes();
-    let body = rocket::tokio::time::timeout(config.body_timeout(), read)
-        .await
-        .map_err(|_| Rejection::body_timeout(config.body_timeout()))?
-        .map_err(Rejection::body_read)?;
-    if !body.is_complete() {
-        return Err(Rejection::too_large(limit));
-    }
+    // One byte past the limit, so that the shared body path sees an oversized body.
+    let body = ReaderStream::new(data.open(limit.saturating_add(1).bytes()));
     let headers = |name: &str| request.headers().get_one(name);
-    config.verify(headers, body.into_inner())
+    config
+        .receive(headers, body, rocket::tokio::time::sleep)
+        .await
 }
 
 /// Catchers that answer the guard's failures with the contract's plain-text bodies.

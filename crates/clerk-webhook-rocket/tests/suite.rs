@@ -2,7 +2,9 @@
 
 use clerk_webhook_rocket::{ClerkWebhook, WebhookConfig, WebhookVerifier};
 use clerk_webhook_testkit::adapters::rocket::RocketApp;
-use clerk_webhook_testkit::{SuccessBody, SuiteOptions, TEST_SECRET, run_suite};
+use clerk_webhook_testkit::{
+    SuccessBody, SuiteOptions, TEST_SECRET, run_suite, run_unconfigured_suite,
+};
 use rocket::{post, routes};
 
 const LIMIT: usize = 64 * 1024;
@@ -43,4 +45,12 @@ async fn rocket_named_limit_overrides_the_config() {
         OPTIONS,
     )
     .await;
+}
+
+#[rocket::async_test]
+async fn rocket_without_managed_config_answers_500() {
+    let rocket = rocket::build()
+        .mount("/", routes![echo])
+        .register("/api/webhooks", clerk_webhook_rocket::catchers());
+    run_unconfigured_suite(&RocketApp::new(rocket).await).await;
 }

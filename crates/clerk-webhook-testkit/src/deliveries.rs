@@ -1,6 +1,6 @@
 //! Building signed (and deliberately broken) deliveries.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use clerk_webhook_core::WebhookVerifier;
 
@@ -15,15 +15,11 @@ pub const WRONG_SECRET: &str = "whsec_d3Jvbmctc2VjcmV0LW5vdC1jb25maWd1cmVkLWFueX
 /// The route every example and suite app serves.
 pub const WEBHOOK_PATH: &str = "/api/webhooks";
 
+/// A delivery signed as Svix signs it: core's test type, shared with the CLI and the
+/// sync store's tests.
+pub use clerk_webhook_core::testing::SignedDelivery as Delivery;
 /// Now, in Unix seconds.
-#[must_use]
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
-}
+pub use clerk_webhook_core::testing::unix_now as now;
 
 /// A verifier for `secret` (a test constant).
 #[must_use]
@@ -31,53 +27,40 @@ pub fn verifier(secret: &str) -> WebhookVerifier {
     WebhookVerifier::new(secret).expect("test secrets are valid")
 }
 
-/// A delivery before it becomes a request: change any part to break it.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    /// `svix-id`.
-    pub id: String,
-    /// `svix-timestamp`.
-    pub timestamp: i64,
-    /// `svix-signature`.
-    pub signature: String,
-    /// The body.
-    pub body: Vec<u8>,
+/// `body` signed now with `secret`, with a message id unique in this process.
+#[must_use]
+pub fn signed(secret: &str, body: impl Into<Vec<u8>>) -> Delivery {
+    signed_at(secret, body, now())
 }
 
-impl Delivery {
-    /// `body` signed now with `secret`.
-    #[must_use]
-    pub fn signed(secret: &str, body: impl Into<Vec<u8>>) -> Self {
-        Self::signed_at(secret, body, now())
-    }
+/// `body` signed with `secret` at `timestamp`, with a message id unique in this process.
+#[must_use]
+pub fn signed_at(secret: &str, body: impl Into<Vec<u8>>, timestamp: i64) -> Delivery {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let id = format!("msg_{timestamp}_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    Delivery::sign(&verifier(secret), id, timestamp, body)
+}
 
-    /// `body` signed with `secret` at `timestamp`.
-    #[must_use]
-    pub fn signed_at(secret: &str, body: impl Into<Vec<u8>>, timestamp: i64) -> Self {
-        let body = body.into();
-        let id = format!("msg_{timestamp}_{:x}", body.len());
-        let signature = verifier(secret).sign(&id, timestamp, &body);
-        Self {
-            id,
-            timestamp,
-            signature,
-            body,
-        }
-    }
-
+/// A delivery as a [`TestRequest`] for the in-process test clients.
+pub trait ToTestRequest {
     /// The request with the `svix-*` headers.
-    #[must_use]
-    pub fn request(&self) -> TestRequest {
-        self.request_with_names(["svix-id", "svix-timestamp", "svix-signature"])
+    fn request(&self) -> TestRequest;
+    /// The request with the given id, timestamp and signature header names.
+    fn request_with_names(&self, names: [&'static str; 3]) -> TestRequest;
+}
+
+impl ToTestRequest for Delivery {
+    fn request(&self) -> TestRequest {
+        self.request_with_names(clerk_webhook_core::testing::SVIX_HEADER_NAMES)
     }
 
-    /// The request with the given id, timestamp and signature header names.
-    #[must_use]
-    pub fn request_with_names(&self, names: [&str; 3]) -> TestRequest {
-        TestRequest::post(WEBHOOK_PATH, self.body.clone())
-            .header(names[0], self.id.as_bytes())
-            .header(names[1], self.timestamp.to_string())
-            .header(names[2], self.signature.as_bytes())
+    fn request_with_names(&self, names: [&'static str; 3]) -> TestRequest {
+        self.headers_named(names)
+            .into_iter()
+            .fold(
+                TestRequest::post(WEBHOOK_PATH, self.body.clone()),
+                |request, (name, value)| request.header(name, value),
+            )
             .header("content-type", "application/json")
     }
 }

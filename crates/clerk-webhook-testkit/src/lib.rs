@@ -10,11 +10,12 @@
 
 pub mod adapters;
 pub mod deliveries;
+#[cfg(feature = "e2e")]
 pub mod e2e;
 mod suite;
 
 pub use deliveries::{TEST_SECRET, WRONG_SECRET};
-pub use suite::{SuccessBody, SuiteOptions, run_suite};
+pub use suite::{SuccessBody, SuiteOptions, run_suite, run_unconfigured_suite};
 
 use std::future::Future;
 

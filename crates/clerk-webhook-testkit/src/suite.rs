@@ -2,10 +2,11 @@
 
 use clerk_webhook_core::samples::{SAMPLES, drifted_samples};
 
-use clerk_webhook_core::receive::{ABORT_MESSAGE, DELIVERY_CONTROL_HEADER};
+use clerk_webhook_core::{ABORT_MESSAGE, DELIVERY_CONTROL_HEADER};
 
 use crate::deliveries::{
-    Delivery, UNUSABLE_BODIES, WEBHOOK_PATH, now, user_created, user_created_of_size,
+    Delivery, ToTestRequest as _, UNUSABLE_BODIES, WEBHOOK_PATH, now, signed, signed_at,
+    user_created, user_created_of_size,
 };
 use crate::{TEST_SECRET, TestRequest, TestResponse, WRONG_SECRET, WebhookTestApp};
 
@@ -52,6 +53,34 @@ pub async fn run_suite(app: &impl WebhookTestApp, options: SuiteOptions) {
     suite.body_of_exactly_the_limit_is_accepted().await;
     suite.body_over_the_limit_is_refused().await;
     suite.get_is_not_allowed().await;
+}
+
+/// The contract's "not configured" row, for the frameworks where an app can be built without
+/// its [`WebhookConfig`](clerk_webhook_core::WebhookConfig) (actix-web's app data, poem's
+/// request data, Rocket's managed state): `app` serves `POST /api/webhooks` with
+/// `ClerkWebhook` but was given no config. In axum and warp the config is part of the
+/// router's state or the filter, so its absence does not compile.
+///
+/// # Panics
+/// When a valid delivery does not get `500 Webhook receiver is not configured`.
+pub async fn run_unconfigured_suite(app: &impl WebhookTestApp) {
+    let suite = Suite {
+        app,
+        options: SuiteOptions {
+            body_limit: clerk_webhook_core::DEFAULT_BODY_LIMIT,
+            success: SuccessBody::Exact(""),
+        },
+    };
+    let delivery = signed(TEST_SECRET, user_created());
+    let response = suite
+        .expect_status(
+            "valid delivery to an app without a WebhookConfig",
+            delivery.request(),
+            500,
+            "Webhook receiver is not configured",
+        )
+        .await;
+    assert_eq!(response.header(DELIVERY_CONTROL_HEADER), None);
 }
 
 struct Suite<'a, A> {
@@ -130,19 +159,19 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     async fn every_sample_event_type_is_accepted(&self) {
         assert_eq!(SAMPLES.len(), 46);
         for sample in SAMPLES {
-            let delivery = Delivery::signed(TEST_SECRET, sample.payload);
+            let delivery = signed(TEST_SECRET, sample.payload);
             self.expect_accepted(sample.event_type, &delivery).await;
         }
     }
 
     async fn unknown_event_type_is_accepted(&self) {
         let body = r#"{"type":"invoice.paid","object":"event","data":{"id":"inv_1"}}"#;
-        let delivery = Delivery::signed(TEST_SECRET, body);
+        let delivery = signed(TEST_SECRET, body);
         self.expect_accepted("unknown event type", &delivery).await;
     }
 
     async fn standard_webhooks_headers_are_accepted(&self) {
-        let delivery = Delivery::signed(TEST_SECRET, user_created());
+        let delivery = signed(TEST_SECRET, user_created());
         let request =
             delivery.request_with_names(["webhook-id", "webhook-timestamp", "webhook-signature"]);
         self.expect_accepted_request("webhook-* headers", &delivery, request)
@@ -150,14 +179,14 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     }
 
     async fn several_signatures_with_one_valid_are_accepted(&self) {
-        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
-        let decoy = Delivery::signed(WRONG_SECRET, delivery.body.clone());
+        let mut delivery = signed(TEST_SECRET, user_created());
+        let decoy = signed(WRONG_SECRET, delivery.body.clone());
         delivery.signature = format!("v1a,abc {}  {} v2,xyz", decoy.signature, delivery.signature);
         self.expect_accepted("several signatures", &delivery).await;
     }
 
     async fn content_type_is_not_checked(&self) {
-        let delivery = Delivery::signed(TEST_SECRET, user_created());
+        let delivery = signed(TEST_SECRET, user_created());
         let mut request = delivery.request();
         request.headers.retain(|(name, _)| name != "content-type");
         let request = request.header("content-type", "text/plain");
@@ -166,7 +195,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     }
 
     async fn missing_header_combinations_are_rejected(&self) {
-        let delivery = Delivery::signed(TEST_SECRET, user_created());
+        let delivery = signed(TEST_SECRET, user_created());
         let names = ["svix-id", "svix-timestamp", "svix-signature"];
         for mask in 0..7u8 {
             let mut request = delivery.request();
@@ -183,13 +212,13 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     }
 
     async fn wrong_secret_is_rejected(&self) {
-        let delivery = Delivery::signed(WRONG_SECRET, user_created());
+        let delivery = signed(WRONG_SECRET, user_created());
         self.expect_rejected("wrong secret", delivery.request())
             .await;
     }
 
     async fn tampered_body_is_rejected(&self) {
-        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        let mut delivery = signed(TEST_SECRET, user_created());
         let text = String::from_utf8(delivery.body.clone()).unwrap();
         delivery.body = text.replacen("John", "Mallory", 1).into_bytes();
         self.expect_rejected("tampered body", delivery.request())
@@ -197,7 +226,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     }
 
     async fn reserialized_json_is_rejected(&self) {
-        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        let mut delivery = signed(TEST_SECRET, user_created());
         let value: serde_json::Value = serde_json::from_slice(&delivery.body).unwrap();
         delivery.body = serde_json::to_vec(&value).unwrap();
         self.expect_rejected("re-serialized JSON", delivery.request())
@@ -206,10 +235,10 @@ impl<A: WebhookTestApp> Suite<'_, A> {
 
     async fn stale_and_future_timestamps_are_rejected(&self) {
         for (case, offset) in [("stale timestamp", -360), ("future timestamp", 360)] {
-            let delivery = Delivery::signed_at(TEST_SECRET, user_created(), now() + offset);
+            let delivery = signed_at(TEST_SECRET, user_created(), now() + offset);
             self.expect_rejected(case, delivery.request()).await;
         }
-        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        let mut delivery = signed(TEST_SECRET, user_created());
         delivery.timestamp -= 1;
         self.expect_rejected(
             "signature replayed with another timestamp",
@@ -219,7 +248,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     }
 
     async fn empty_signature_is_rejected(&self) {
-        let mut delivery = Delivery::signed(TEST_SECRET, user_created());
+        let mut delivery = signed(TEST_SECRET, user_created());
         delivery.signature = "v1,".to_owned();
         self.expect_rejected("empty v1 signature", delivery.request())
             .await;
@@ -227,7 +256,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
 
     async fn authentic_but_unusable_bodies_stop_retries(&self) {
         for (case, body) in UNUSABLE_BODIES {
-            let delivery = Delivery::signed(TEST_SECRET, *body);
+            let delivery = signed(TEST_SECRET, *body);
             let response = self
                 .expect_status(case, delivery.request(), 400, "Invalid webhook payload")
                 .await;
@@ -243,7 +272,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
         let drifted = drifted_samples();
         assert_eq!(drifted.len(), 3);
         for (case, body) in drifted {
-            let delivery = Delivery::signed(TEST_SECRET, body);
+            let delivery = signed(TEST_SECRET, body);
             self.expect_accepted(case, &delivery).await;
         }
     }
@@ -252,7 +281,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
         if !self.app.sends_raw_header_bytes() {
             return;
         }
-        let delivery = Delivery::signed(TEST_SECRET, user_created());
+        let delivery = signed(TEST_SECRET, user_created());
         for target in ["svix-id", "svix-timestamp", "svix-signature"] {
             let mut request = delivery.request();
             for (name, value) in &mut request.headers {
@@ -267,7 +296,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
 
     async fn body_of_exactly_the_limit_is_accepted(&self) {
         let body = user_created_of_size(self.options.body_limit);
-        let delivery = Delivery::signed(TEST_SECRET, body);
+        let delivery = signed(TEST_SECRET, body);
         self.expect_accepted("body of exactly the limit", &delivery)
             .await;
     }
@@ -275,7 +304,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     async fn body_over_the_limit_is_refused(&self) {
         // Correctly signed, so only the size can refuse it.
         let body = user_created_of_size(self.options.body_limit + 1);
-        let delivery = Delivery::signed(TEST_SECRET, body);
+        let delivery = signed(TEST_SECRET, body);
         self.expect_status(
             "body over the limit",
             delivery.request(),

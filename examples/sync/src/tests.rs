@@ -2,7 +2,9 @@ use clerk_webhook_axum::{DEFAULT_BODY_LIMIT, WebhookConfig, WebhookVerifier};
 use clerk_webhook_sync::SyncStore;
 use clerk_webhook_sync::testing::{postgres_store, sqlite_store};
 use clerk_webhook_testkit::adapters::axum::AxumApp;
-use clerk_webhook_testkit::deliveries::{Delivery, drifted_user_created, user_created};
+use clerk_webhook_testkit::deliveries::{
+    ToTestRequest as _, drifted_user_created, signed, user_created,
+};
 use clerk_webhook_testkit::{
     SuccessBody, SuiteOptions, TEST_SECRET, TestRequest, TestResponse, WebhookTestApp, run_suite,
 };
@@ -61,7 +63,7 @@ async fn deliver_user_with_private_data(app: &AxumApp) {
         { "id": "idn_2g7np7Hrk0SN6kj5EDMLDaKNL0S", "email_address": "ada@example.org" },
         { "id": "idn_other", "email_address": "second-PRIVATE-MARKER@example.org" },
     ]);
-    let delivery = Delivery::signed(TEST_SECRET, body.to_string());
+    let delivery = signed(TEST_SECRET, body.to_string());
     assert_eq!(app.send(delivery.request()).await.status, 200);
 }
 
@@ -148,7 +150,7 @@ async fn without_a_token_the_read_route_does_not_exist() {
 async fn drifted_data_is_acknowledged_and_quarantined() {
     let store = sqlite_store().await.unwrap();
     let app = AxumApp(super::app(config(), store.clone(), None));
-    let delivery = Delivery::signed(TEST_SECRET, drifted_user_created());
+    let delivery = signed(TEST_SECRET, drifted_user_created());
     let response = app.send(delivery.request()).await;
     assert_eq!(
         (response.status, response.text().as_str()),
@@ -186,7 +188,7 @@ async fn store_failure_answers_503_and_leaves_nothing(store: SyncStore) {
         .await
         .unwrap();
     let app = AxumApp(super::app(config(), store.clone(), None));
-    let delivery = Delivery::signed(TEST_SECRET, user_created());
+    let delivery = signed(TEST_SECRET, user_created());
     let response = app.send(delivery.request()).await;
     assert_eq!(
         (response.status, response.text().as_str()),

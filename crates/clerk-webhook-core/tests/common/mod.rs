@@ -17,29 +17,8 @@ pub fn verifier() -> WebhookVerifier {
     WebhookVerifier::new(SECRET).unwrap()
 }
 
-/// The three svix headers for `body`, signed with `verifier`'s first secret.
-pub struct Signed {
-    pub id: String,
-    pub timestamp: String,
-    pub signature: String,
-}
-
-impl Signed {
-    pub fn new(verifier: &WebhookVerifier, id: &str, timestamp: i64, body: &[u8]) -> Self {
-        Self {
-            id: id.to_owned(),
-            timestamp: timestamp.to_string(),
-            signature: verifier.sign(id, timestamp, body),
-        }
-    }
-
-    pub fn headers(&self) -> [(&str, &str); 3] {
-        [
-            ("svix-id", &self.id),
-            ("svix-timestamp", &self.timestamp),
-            ("svix-signature", &self.signature),
-        ]
-    }
-}
+/// A delivery signed as Svix signs it (core's own test type).
+#[allow(unused_imports)] // Not every test file signs.
+pub use clerk_webhook_core::testing::SignedDelivery as Signed;
 
 pub const USER_CREATED: &str = r#"{"type":"user.created","object":"event","timestamp":1716883200,"instance_id":"ins_1","data":{"id":"user_1","object":"user","primary_email_address_id":"idn_1","email_addresses":[{"id":"idn_1","email_address":"ada@example.com"}]}}"#;

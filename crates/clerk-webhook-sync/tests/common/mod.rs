@@ -9,6 +9,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use clerk_webhook_core::testing::SignedDelivery;
 use clerk_webhook_core::{VerifiedWebhook, WebhookVerifier};
 use clerk_webhook_sync::SyncStore;
 
@@ -27,17 +28,11 @@ pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// `body` as a verified delivery with message id `id`.
 pub fn webhook(id: &str, body: &serde_json::Value) -> VerifiedWebhook {
     let verifier = WebhookVerifier::new(SECRET).unwrap();
-    let body = body.to_string().into_bytes();
     let now = 1_716_883_200;
-    let signature = verifier.sign(id, now, &body);
-    let ts = now.to_string();
-    let headers = [
-        ("svix-id", id),
-        ("svix-timestamp", ts.as_str()),
-        ("svix-signature", signature.as_str()),
-    ];
     let at = UNIX_EPOCH + Duration::from_secs(1_716_883_200);
-    verifier.verify_at(&headers, body, at).unwrap()
+    SignedDelivery::sign(&verifier, id, now, body.to_string())
+        .verify_with(&verifier, at)
+        .unwrap()
 }
 
 /// The kinds of entity the store mirrors.
