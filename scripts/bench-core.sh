@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The verifier's speed next to its floor (bare HMAC-SHA256), serde_json::Value parsing and
 # the svix crate, from one criterion run:
-#   cargo bench -p clerk-webhook-core --features compare-svix --bench verify
+#   cargo bench -p bench-verify --features svix --bench verify
 # Writes its table into docs/benchmarks.md (between the bench-core markers) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo bench -p clerk-webhook-core --features compare-svix --bench verify "$@"
+cargo bench -p bench-verify --features svix --bench verify "$@"
 
 python3 - <<'PY'
 import json, os, re, subprocess, datetime
@@ -32,7 +32,7 @@ for size in ["200B", "2KB", "64KB"]:
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
 rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
 lines = ["<!-- bench-core:start -->",
-  f"Measured {datetime.date.today()} by `scripts/bench-core.sh` (`cargo bench -p clerk-webhook-core --features compare-svix --bench verify`, criterion medians), {rustc}, {cpu}, {os.cpu_count()} cores; SHA-NI present.",
+  f"Measured {datetime.date.today()} by `scripts/bench-core.sh` (`cargo bench -p bench-verify --features svix --bench verify`, criterion medians), {rustc}, {cpu}, {os.cpu_count()} cores; SHA-NI present.",
   "Headers are passed as an `http::HeaderMap` to both verifiers, as the framework integrations do. Bodies are valid Clerk events: a `session.ended` (200 B), Clerk's `user.created` example (2 KB), and that event with a large `public_metadata` (64 KB).",
   "",
   "| body | bare HMAC (floor) | clerk-webhook-core, signature only | ratio to floor (target ≤ 1.10) | svix `Webhook::verify` | svix / ours (target ≥ 3) | `serde_json::Value` parse | verify + typed parse | typed parse alone (difference) | typed / Value (target ≤ 1.00) |",

@@ -7,8 +7,8 @@ use clerk_webhook_core::{DELIVERY_CONTROL_HEADER, REJECTION_CONTENT_TYPE};
 use futures_util::future::LocalBoxFuture;
 
 pub use clerk_webhook_core::{
-    ClerkEvent, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig, WebhookError,
-    WebhookVerifier,
+    ClerkEvent, ConfigError, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig,
+    WebhookError, WebhookVerifier,
 };
 
 clerk_webhook_core::integration_types!();

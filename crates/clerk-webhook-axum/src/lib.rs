@@ -4,8 +4,8 @@ use axum::extract::{FromRef, FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 
 pub use clerk_webhook_core::{
-    ClerkEvent, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig, WebhookError,
-    WebhookVerifier,
+    ClerkEvent, ConfigError, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig,
+    WebhookError, WebhookVerifier,
 };
 
 mod serve;

@@ -29,7 +29,8 @@ use futures_util::{Stream, StreamExt as _};
 
 use crate::error::{PayloadProblem, WebhookError};
 use crate::headers::HeaderSource;
-use crate::verifier::WebhookVerifier;
+use crate::secret::DEVELOPMENT_SECRET;
+use crate::verifier::{SECRET_ENV_VAR, WebhookVerifier};
 use crate::webhook::VerifiedWebhook;
 
 /// The default body limit: 1 MiB. Clerk's events are a few KB; Svix caps payloads well
@@ -39,6 +40,28 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// How long a client may take to send the whole body: 15 s, Svix's own delivery timeout.
 /// A client that stalls longer (a slow-body attack) is answered 408 and disconnected.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The environment variable [`WebhookConfig::from_env`] reads the body timeout from, in
+/// whole seconds.
+pub const BODY_TIMEOUT_ENV_VAR: &str = "WEBHOOK_BODY_TIMEOUT";
+
+/// A configuration that cannot be used: the program should stop at start-up with this one
+/// line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The signing secret is missing or malformed.
+    #[error(transparent)]
+    Secret(#[from] WebhookError),
+    /// A setting that must be a whole number of seconds above 0 is not.
+    #[error("Invalid {name} {value:?}: expected a whole number of seconds above 0")]
+    InvalidSeconds {
+        /// The environment variable.
+        name: &'static str,
+        /// What it holds.
+        value: String,
+    },
+}
 
 /// The `Content-Type` of every rejection's body.
 pub const REJECTION_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
@@ -71,12 +94,43 @@ impl WebhookConfig {
         }
     }
 
-    /// Reads the secret(s) from `CLERK_WEBHOOK_SIGNING_SECRET`.
+    /// Reads the secret(s) from `CLERK_WEBHOOK_SIGNING_SECRET` (several, comma- or
+    /// space-separated, during a rotation) and the body timeout from `WEBHOOK_BODY_TIMEOUT`
+    /// (whole seconds, default 15). Logs a warning when the public [`DEVELOPMENT_SECRET`]
+    /// is among the secrets. Call it at start-up and stop on an error: it names the setting.
+    ///
+    /// [`DEVELOPMENT_SECRET`]: crate::DEVELOPMENT_SECRET
     ///
     /// # Errors
-    /// As [`WebhookVerifier::from_env`].
-    pub fn from_env() -> Result<Self, WebhookError> {
-        WebhookVerifier::from_env().map(Self::new)
+    /// [`ConfigError::Secret`] as [`WebhookVerifier::from_env`];
+    /// [`ConfigError::InvalidSeconds`] for a `WEBHOOK_BODY_TIMEOUT` that is not a whole
+    /// number of seconds above 0.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let verifier = WebhookVerifier::from_env()?;
+        let configured = std::env::var(SECRET_ENV_VAR).unwrap_or_default();
+        if configured.contains(DEVELOPMENT_SECRET) {
+            tracing::warn!(
+                "Running with the public development secret from .env.example: anyone can sign \
+                 deliveries for it. Set {SECRET_ENV_VAR} to your endpoint's Signing Secret from \
+                 the Clerk Dashboard before exposing this server."
+            );
+        }
+        let mut config = Self::new(verifier);
+        if let Ok(value) = std::env::var(BODY_TIMEOUT_ENV_VAR)
+            && !value.trim().is_empty()
+        {
+            let seconds = value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|seconds| *seconds > 0)
+                .ok_or(ConfigError::InvalidSeconds {
+                    name: BODY_TIMEOUT_ENV_VAR,
+                    value,
+                })?;
+            config = config.with_body_timeout(Duration::from_secs(seconds));
+        }
+        Ok(config)
     }
 
     /// The largest body accepted, in bytes; a body of exactly this size is accepted.

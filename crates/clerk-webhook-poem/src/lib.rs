@@ -5,8 +5,8 @@ use poem::http::StatusCode;
 use poem::{FromRequest, Request, RequestBody, Response};
 
 pub use clerk_webhook_core::{
-    ClerkEvent, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig, WebhookError,
-    WebhookVerifier,
+    ClerkEvent, ConfigError, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig,
+    WebhookError, WebhookVerifier,
 };
 
 mod serve;

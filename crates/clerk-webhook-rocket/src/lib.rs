@@ -9,8 +9,8 @@ use rocket::{Catcher, State, catch, catchers};
 use tokio_util::io::ReaderStream;
 
 pub use clerk_webhook_core::{
-    ClerkEvent, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig, WebhookError,
-    WebhookVerifier,
+    ClerkEvent, ConfigError, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig,
+    WebhookError, WebhookVerifier,
 };
 
 /// The name of the Rocket limit that, when set, overrides the config's body limit.

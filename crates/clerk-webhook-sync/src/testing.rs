@@ -1,8 +1,13 @@
 //! Fresh stores on both backends, for tests (feature `testing`).
 //!
-//! PostgreSQL tests read [`POSTGRES_URL_VAR`]. When it is unset they print how to enable
-//! them and do not run, except under `CI=true`, where an unset variable is a failure:
-//! never a silent pass.
+//! PostgreSQL tests read [`POSTGRES_URL_VAR`]. They are marked
+//! `#[ignore = "needs PostgreSQL: …"]`, so a plain `cargo test` lists them as ignored in
+//! its summary (never as passed); `cargo test -- --include-ignored` with the variable set
+//! runs them (CI does), and without it they fail, saying what to set.
+//!
+//! Each PostgreSQL store lives in a fresh schema `clerk_sync_test_<pid>_<n>` of that
+//! database; schemas left by test processes that have exited are dropped the first time a
+//! process asks for a store.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -32,26 +37,20 @@ pub async fn sqlite_store() -> Result<SyncStore, SyncError> {
     SyncStore::connect(&format!("sqlite://{}", path.display())).await
 }
 
-/// A store in a fresh schema of the PostgreSQL server at [`POSTGRES_URL_VAR`], or `None`
-/// after printing how to enable PostgreSQL tests.
+/// A store in a fresh schema of the PostgreSQL server at [`POSTGRES_URL_VAR`].
 ///
 /// # Errors
 /// When the connection or the migrations fail.
 ///
 /// # Panics
-/// Under `CI=true` when [`POSTGRES_URL_VAR`] is unset.
-pub async fn postgres_store() -> Result<Option<SyncStore>, SyncError> {
+/// When [`POSTGRES_URL_VAR`] is unset: the test asked for PostgreSQL and cannot run.
+#[allow(clippy::panic)] // Test support: a test that cannot run must fail, saying why.
+pub async fn postgres_store() -> Result<SyncStore, SyncError> {
     let Ok(url) = std::env::var(POSTGRES_URL_VAR) else {
-        let how = format!(
+        panic!(
             "PostgreSQL tests need {POSTGRES_URL_VAR}, e.g. \
              {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/test"
         );
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{how} (required under CI=true)"
-        );
-        eprintln!("NOT RUN: {how}");
-        return Ok(None);
     };
     sqlx::any::install_default_drivers();
     let schema = unique("clerk_sync_test");
@@ -59,6 +58,7 @@ pub async fn postgres_store() -> Result<Option<SyncStore>, SyncError> {
         .max_connections(1)
         .connect(&url)
         .await?;
+    drop_schemas_of_exited_processes(&admin).await?;
     admin
         .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .await?;
@@ -74,7 +74,40 @@ pub async fn postgres_store() -> Result<Option<SyncStore>, SyncError> {
         })
         .connect(&url)
         .await?;
-    SyncStore::with_pool(pool, Backend::Postgres)
-        .await
-        .map(Some)
+    SyncStore::with_pool(pool, Backend::Postgres).await
+}
+
+/// Drops the `clerk_sync_test_<pid>_<n>` schemas of processes that no longer run, once per
+/// process, so test runs do not accumulate schemas in the shared database.
+async fn drop_schemas_of_exited_processes(admin: &sqlx::AnyPool) -> Result<(), SyncError> {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
+    let schemas: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'clerk\\_sync\\_test\\_%'",
+    )
+    .fetch_all(admin)
+    .await?;
+    for schema in schemas {
+        let pid = schema
+            .trim_start_matches("clerk_sync_test_")
+            .split('_')
+            .next()
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let exited = pid.is_some_and(|pid| {
+            pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        });
+        let safe = schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if exited && safe {
+            admin
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
+                .await?;
+        }
+    }
+    Ok(())
 }

@@ -5,8 +5,8 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection as WarpRejection};
 
 pub use clerk_webhook_core::{
-    ClerkEvent, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig, WebhookError,
-    WebhookVerifier,
+    ClerkEvent, ConfigError, DEFAULT_BODY_LIMIT, Rejection, VerifiedWebhook, WebhookConfig,
+    WebhookError, WebhookVerifier,
 };
 
 mod serve;

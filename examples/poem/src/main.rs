@@ -1,13 +1,38 @@
 //! The Clerk guide's webhook handler, in poem: `cargo run -p example-poem`.
+//!
+//! This file stands alone: copy it into `src/main.rs` of a new crate with these
+//! dependencies, and it builds.
+//!
+//! ```toml
+//! [dependencies]
+//! clerk-webhook-poem = "0.1"
+//! dotenvy = "0.15"
+//! poem = { version = "3.1", default-features = false, features = ["server"] }
+//! tikv-jemallocator = { version = "0.6", features = ["background_threads"] }
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "signal"] }
+//! tracing = "0.1"
+//! tracing-subscriber = { version = "0.3", features = ["env-filter", "fmt"] }
+//! ```
+//!
+//! It reads `.env`, then `CLERK_WEBHOOK_SIGNING_SECRET`, `WEBHOOK_BODY_TIMEOUT`, `HOST`
+//! (default `127.0.0.1`), `PORT` (default `3000`), `WEBHOOK_HEADER_TIMEOUT` (seconds,
+//! default 10) and `RUST_LOG` (default `info`). A bad setting stops it with one line on
+//! stderr and exit code 1; Ctrl-C or SIGTERM finishes in-flight requests and exits 0.
 
-use std::convert::Infallible;
-use std::sync::Arc;
+use std::io::IsTerminal as _;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU64;
+use std::str::FromStr;
+use std::time::Duration;
 
 use clerk_webhook_poem::{ClerkEvent, ClerkWebhook, WebhookConfig};
-use example_support::WEBHOOK_PATH;
-use poem::http::uri::Scheme;
-use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Endpoint, EndpointExt, Route, handler, post};
+use tracing_subscriber::EnvFilter;
+
+/// jemalloc hands memory freed after a burst of connections back to the OS; glibc's
+/// allocator kept more of it from burst to burst (see `docs/reliability.md`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// The guide's handler: log the event, narrow one type, answer 200. A delivery that fails
 /// verification never gets here: the extractor answers 400 and logs why.
@@ -29,31 +54,77 @@ fn webhook(ClerkWebhook(webhook): ClerkWebhook) -> &'static str {
 }
 
 /// The app, without a socket.
-fn app(config: WebhookConfig) -> impl Endpoint {
-    Route::new().at(WEBHOOK_PATH, post(webhook)).data(config)
+fn app(config: WebhookConfig) -> impl Endpoint + 'static {
+    Route::new().at("/api/webhooks", post(webhook)).data(config)
 }
 
 #[tokio::main]
 async fn main() {
-    let startup = example_support::start();
-    let listener = example_support::listen(startup.addr).await;
-    // Not poem's `Server`: it has no header-read timeout (see `example_support::serve`),
-    // so the endpoint is called the way `Server` calls it, from a hyper service.
-    let app = Arc::new(app(startup.config));
-    let local = LocalAddr(startup.addr.into());
-    example_support::serve(listener, startup.header_timeout, |peer| {
-        let (app, local, remote) = (app.clone(), local.clone(), RemoteAddr(peer.into()));
-        hyper::service::service_fn(move |request| {
-            let parts = (request, local.clone(), remote.clone(), Scheme::HTTP);
-            let app = app.clone();
-            async move {
-                let response = app.get_response(poem::Request::from(parts)).await;
-                Ok::<_, Infallible>(hyper::Response::from(response))
-            }
-        })
-    })
-    .await;
+    // A missing .env is normal; variables already set win over it.
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_ansi(std::io::stdout().is_terminal())
+        .init();
+    let config = WebhookConfig::from_env().unwrap_or_else(|error| exit_with(error));
+    let host: IpAddr = setting("HOST", "127.0.0.1", "an IP address such as 127.0.0.1");
+    let port: u16 = setting("PORT", "3000", "a number from 0 to 65535");
+    let header_timeout: NonZeroU64 =
+        setting("WEBHOOK_HEADER_TIMEOUT", "10", "whole seconds above 0");
+    let addr = SocketAddr::new(host, port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .unwrap_or_else(|error| exit_with(format!("Could not listen on {addr}: {error}")));
+    tracing::info!("Listening on http://{addr}/api/webhooks");
+    // Not poem's `Server`: it cannot cut off a client that drips its headers (slowloris).
+    let header_timeout = Duration::from_secs(header_timeout.get());
+    clerk_webhook_poem::serve(listener, app(config), header_timeout, shutdown_signal()).await;
 }
 
+/// The environment variable `name` (or `default`), parsed; exits with one line if it does
+/// not parse.
+fn setting<T: FromStr>(name: &str, default: &str, expected: &str) -> T {
+    let value = std::env::var(name).unwrap_or_default();
+    let value = if value.trim().is_empty() {
+        default
+    } else {
+        value.trim()
+    };
+    value
+        .parse()
+        .unwrap_or_else(|_| exit_with(format!("Invalid {name} {value:?}: expected {expected}")))
+}
+
+/// Prints `message` as the one line on stderr and exits with code 1.
+fn exit_with(message: impl std::fmt::Display) -> ! {
+    eprintln!("{message}");
+    std::process::exit(1)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("Shutting down: finishing in-flight requests");
+}
+
+// The repository's tests of this file (the shared contract suite against `app`); leave
+// these two lines out of your copy.
 #[cfg(test)]
 mod tests;

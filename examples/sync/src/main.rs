@@ -1,7 +1,27 @@
 //! The Clerk guide's handler plus a database: `cargo run -p example-sync`.
 //!
+//! This file stands alone: copy it into `src/main.rs` of a new crate with these
+//! dependencies, and it builds.
+//!
+//! ```toml
+//! [dependencies]
+//! axum = { version = "0.8", default-features = false, features = ["http1", "tokio", "json"] }
+//! clerk-webhook-axum = "0.1"
+//! clerk-webhook-sync = "0.1"
+//! constant_time_eq = "0.4"
+//! dotenvy = "0.15"
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! tikv-jemallocator = { version = "0.6", features = ["background_threads"] }
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "signal"] }
+//! tracing = "0.1"
+//! tracing-subscriber = { version = "0.3", features = ["env-filter", "fmt"] }
+//! ```
+//!
 //! `DATABASE_URL` picks the store: an SQLite file by default (`sqlite://clerk-sync.db`),
-//! or `postgres://…` when several receivers share one database.
+//! or `postgres://…` when several receivers share one database. The other settings are
+//! the axum example's: `CLERK_WEBHOOK_SIGNING_SECRET`, `WEBHOOK_BODY_TIMEOUT`, `HOST`,
+//! `PORT`, `WEBHOOK_HEADER_TIMEOUT`, `RUST_LOG`.
 //!
 //! `example-sync replay` applies the deliveries quarantined because their data did not fit
 //! this version's types (after you upgrade `clerk-webhook-core`), prints what it did and
@@ -12,8 +32,12 @@
 //! projection of the row (never `private_metadata`, `unsafe_metadata` or `raw`). Unset, the
 //! route does not exist: the webhook route is the only one that must be public.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU64;
+use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{FromRef, Path, Request, State};
 use axum::http::{StatusCode, header};
@@ -23,15 +47,19 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use clerk_webhook_axum::{ClerkEvent, ClerkWebhook, WebhookConfig};
 use clerk_webhook_sync::{DEFAULT_DATABASE_URL, SyncStore};
-use example_support::{WEBHOOK_PATH, exit_with};
-use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
+use tracing_subscriber::EnvFilter;
 
 /// The environment variable holding the read API's bearer token.
 const API_TOKEN_VAR: &str = "SYNC_API_TOKEN";
 
 /// A token shorter than this is refused at start-up: it could be guessed.
 const MIN_API_TOKEN_LEN: usize = 32;
+
+/// jemalloc hands memory freed after a burst of connections back to the OS; glibc's
+/// allocator kept more of it from burst to burst (see `docs/reliability.md`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Clone, FromRef)]
 struct AppState {
@@ -167,7 +195,7 @@ async fn require_token(State(token): State<ApiToken>, request: Request, next: Ne
 /// The app, without a socket. The read route exists only with a token.
 fn app(config: WebhookConfig, store: SyncStore, token: Option<ApiToken>) -> Router {
     let state = AppState { config, store };
-    let router = Router::new().route(WEBHOOK_PATH, post(webhook));
+    let router = Router::new().route("/api/webhooks", post(webhook));
     let router = match token {
         Some(token) => router.merge(
             Router::new()
@@ -217,21 +245,78 @@ async fn main() {
 }
 
 async fn serve() {
-    let startup = example_support::start();
+    // A missing .env is normal; variables already set win over it.
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_ansi(std::io::stdout().is_terminal())
+        .init();
+    let config = WebhookConfig::from_env().unwrap_or_else(|error| exit_with(error));
     let token = ApiToken::from_env().unwrap_or_else(|error| exit_with(error));
+    let host: IpAddr = setting("HOST", "127.0.0.1", "an IP address such as 127.0.0.1");
+    let port: u16 = setting("PORT", "3000", "a number from 0 to 65535");
+    let header_timeout: NonZeroU64 =
+        setting("WEBHOOK_HEADER_TIMEOUT", "10", "whole seconds above 0");
     let store = open_store().await;
     tracing::info!("Storing into {:?}", store.backend());
     if token.is_none() {
         tracing::info!("{API_TOKEN_VAR} is not set: the read route /api/users/{{id}} is off");
     }
-    let listener = example_support::listen(startup.addr).await;
-    // Not `axum::serve`: it has no header-read timeout (see `example_support::serve`).
-    let app = app(startup.config, store, token);
-    example_support::serve(listener, startup.header_timeout, |_peer| {
-        TowerToHyperService::new(app.clone())
-    })
-    .await;
+    let addr = SocketAddr::new(host, port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .unwrap_or_else(|error| exit_with(format!("Could not listen on {addr}: {error}")));
+    tracing::info!("Listening on http://{addr}/api/webhooks");
+    // Not `axum::serve`: it cannot cut off a client that drips its headers (slowloris).
+    let header_timeout = Duration::from_secs(header_timeout.get());
+    let app = app(config, store, token);
+    clerk_webhook_axum::serve(listener, app, header_timeout, shutdown_signal()).await;
 }
 
+/// The environment variable `name` (or `default`), parsed; exits with one line if it does
+/// not parse.
+fn setting<T: FromStr>(name: &str, default: &str, expected: &str) -> T {
+    let value = std::env::var(name).unwrap_or_default();
+    let value = if value.trim().is_empty() {
+        default
+    } else {
+        value.trim()
+    };
+    value
+        .parse()
+        .unwrap_or_else(|_| exit_with(format!("Invalid {name} {value:?}: expected {expected}")))
+}
+
+/// Prints `message` as the one line on stderr and exits with code 1.
+fn exit_with(message: impl std::fmt::Display) -> ! {
+    eprintln!("{message}");
+    std::process::exit(1)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("Shutting down: finishing in-flight requests");
+}
+
+// The repository's tests of this file (the shared contract suite, the read route, the
+// store failure); leave these two lines out of your copy.
 #[cfg(test)]
 mod tests;

@@ -18,8 +18,8 @@ pub async fn sqlite() -> SyncStore {
     clerk_webhook_sync::testing::sqlite_store().await.unwrap()
 }
 
-/// A fresh PostgreSQL store, or `None` when PostgreSQL tests are not enabled.
-pub async fn postgres() -> Option<SyncStore> {
+/// A fresh PostgreSQL store (the tests that use it are `#[ignore]`d without PostgreSQL).
+pub async fn postgres() -> SyncStore {
     clerk_webhook_sync::testing::postgres_store().await.unwrap()
 }
 

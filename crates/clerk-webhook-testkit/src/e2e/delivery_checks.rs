@@ -235,6 +235,31 @@ pub(super) fn no_secret_or_signature_is_ever_logged(server: &Server) {
     }
 }
 
+/// Under `RUST_LOG=warn`, a valid delivery logs nothing and a forged one one WARN line:
+/// no framework's INFO or DEBUG lines get through (Rocket's used to, one per request line).
+pub(super) fn only_warnings_are_logged(server: &Server) {
+    for _ in 0..3 {
+        assert_still_serving(server, "under RUST_LOG=warn");
+    }
+    let forged = signed(crate::WRONG_SECRET, user_created());
+    assert_eq!(server.exchange(&delivery_request(&forged)).status, 400);
+    server.wait_for_log("Error verifying webhook: No matching signature found");
+    thread::sleep(Duration::from_millis(200));
+    let output = server.output();
+    let chatty: Vec<&str> = output
+        .lines()
+        .filter(|line| {
+            [" INFO ", " DEBUG ", " TRACE "]
+                .iter()
+                .any(|level| line.contains(level))
+        })
+        .collect();
+    assert!(
+        chatty.is_empty(),
+        "below warn under RUST_LOG=warn: {chatty:#?}"
+    );
+}
+
 pub(super) fn assert_still_serving(server: &Server, during: &str) {
     let fresh = signed(TEST_SECRET, user_created());
     let response = server.exchange(&delivery_request(&fresh));

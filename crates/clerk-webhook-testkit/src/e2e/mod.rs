@@ -23,7 +23,7 @@ use delivery_checks::{
     authentic_unusable_body_stops_retries, chunked_oversize_is_refused,
     declared_oversize_is_refused_before_reading, drifted_data_is_warned_about_and_accepted,
     get_is_not_allowed, in_flight_request_finishes_after_sigterm, lying_content_length_is_survived,
-    no_secret_or_signature_is_ever_logged, non_utf8_header_is_rejected,
+    no_secret_or_signature_is_ever_logged, non_utf8_header_is_rejected, only_warnings_are_logged,
     tampered_delivery_is_rejected, valid_delivery_is_logged_and_accepted,
 };
 use hostile::{
@@ -134,6 +134,12 @@ fn run(binary: &str, env: &[(&str, &str)], header_timeout: HeaderTimeout) {
     traced.push(("RUST_LOG", "trace"));
     let server = Server::start(binary, TEST_SECRET, &traced, header_timeout);
     server.check("no secret in logs", no_secret_or_signature_is_ever_logged);
+    drop(server);
+
+    let mut quiet = env.to_vec();
+    quiet.push(("RUST_LOG", "warn"));
+    let server = Server::start(binary, TEST_SECRET, &quiet, header_timeout);
+    server.check("RUST_LOG=warn is obeyed", only_warnings_are_logged);
 }
 
 /// Starts the binary without a usable secret: it must exit 1 with the error as its only

@@ -1,7 +1,7 @@
 //! Verification speed, side by side with the floor (a bare HMAC-SHA256 over the same bytes),
-//! `serde_json::Value` parsing, and (with `--features compare-svix`) the `svix` crate.
+//! `serde_json::Value` parsing, and (with `--features svix`) the `svix` crate.
 //!
-//! `cargo bench -p clerk-webhook-core --features compare-svix`
+//! `cargo bench -p bench-verify --features svix` (what `scripts/bench-core.sh` runs)
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)] // A benchmark harness.
 
 use std::hint::black_box;
@@ -20,7 +20,7 @@ const ID: &str = "msg_2g7np7Hrk0SN6kj5EDMLDaKNL0S";
 fn bodies() -> Vec<(&'static str, Vec<u8>)> {
     let small = br#"{"type":"session.ended","object":"event","timestamp":1716883200,"data":{"object":"session","id":"sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S","user_id":"user_2g7np7Hrk0SN6kj5EDMLDaKNL0S","status":"ended"}}"#.to_vec();
     let user: serde_json::Value =
-        serde_json::from_str(include_str!("../samples/user.created.json")).unwrap();
+        serde_json::from_str(clerk_webhook_core::samples::sample("user.created").unwrap()).unwrap();
     let medium = user.to_string().into_bytes();
     let mut large_value = user.clone();
     large_value["data"]["public_metadata"] = serde_json::json!({
@@ -104,7 +104,7 @@ fn signature_only(c: &mut Criterion) {
                 });
             },
         );
-        #[cfg(feature = "compare-svix")]
+        #[cfg(feature = "svix")]
         {
             let svix = svix::webhooks::Webhook::new(SECRET).unwrap();
             group.bench_with_input(BenchmarkId::new("svix", size), &body, |b, body| {

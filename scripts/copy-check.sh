@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Copies each example's src/main.rs, alone, into a fresh crate outside this workspace, gives
+# it exactly the [dependencies] of the ```toml block in its top doc comment, and builds it:
+# what someone who copies the file into their app gets. Our crates come from this checkout
+# through [patch.crates-io]; everything else from the registry, pinned by this workspace's
+# Cargo.lock. Usage: scripts/copy-check.sh [example ...] (default: all six).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+examples=("$@")
+if [ ${#examples[@]} -eq 0 ]; then
+  examples=(actix-web axum poem rocket warp sync)
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# One target directory for all copies (and kept between runs), so shared dependencies
+# compile once.
+export CARGO_TARGET_DIR="${COPY_CHECK_TARGET_DIR:-$root/target/copy-check}"
+
+for example in "${examples[@]}"; do
+  main="$root/examples/$example/src/main.rs"
+  crate="$work/copy-of-$example"
+  mkdir -p "$crate/src"
+  cp "$main" "$crate/src/main.rs"
+  block="$(awk '/^\/\/! ```toml$/ {inside=1; next} inside && /^\/\/! ```$/ {exit} inside {sub(/^\/\/! ?/, ""); print}' "$main")"
+  if ! grep -q '^\[dependencies\]' <<<"$block"; then
+    echo "copy-check: $main has no \`\`\`toml block with [dependencies] in its top doc comment" >&2
+    exit 1
+  fi
+  {
+    printf '[package]\nname = "copy-of-%s"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n' "$example"
+    printf '%s\n\n' "$block"
+    printf '[workspace]\n\n[patch.crates-io]\n'
+    for ours in core actix-web axum poem rocket warp sync; do
+      printf 'clerk-webhook-%s = { path = "%s/crates/clerk-webhook-%s" }\n' "$ours" "$root" "$ours"
+    done
+  } >"$crate/Cargo.toml"
+  cp "$root/Cargo.lock" "$crate/Cargo.lock"
+  echo "== copy-check: examples/$example/src/main.rs alone"
+  (cd "$crate" && cargo build --quiet)
+done
+echo "copy-check: ${#examples[@]} of ${#examples[@]} copied examples build"
