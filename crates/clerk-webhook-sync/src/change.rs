@@ -110,6 +110,23 @@ impl Change {
     }
 }
 
+impl Change {
+    /// The `updated_at` an upsert carries, if any.
+    pub(crate) fn updated_at(&self) -> Option<i64> {
+        let Self::Upsert { table, values, .. } = self else {
+            return None;
+        };
+        let position = table
+            .columns
+            .iter()
+            .position(|(name, _)| *name == "updated_at")?;
+        match values.get(position) {
+            Some(Bind::Integer(updated_at)) => *updated_at,
+            _ => None,
+        }
+    }
+}
+
 fn upsert(table: &'static Table, id: &str, values: Vec<Bind>) -> Change {
     debug_assert_eq!(values.len(), table.columns.len());
     Change::Upsert {

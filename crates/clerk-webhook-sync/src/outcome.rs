@@ -18,6 +18,8 @@ pub enum SyncOutcome {
     Deleted,
     /// An event type the store does not mirror; recorded in the ledger only.
     Ignored,
+    /// Backfill only: the row already holds this version (same `updated_at`).
+    Unchanged,
     /// A mirrored event type whose `data` did not fit this version's types: the body is
     /// kept in `clerk_webhook_quarantine` for [`crate::SyncStore::replay_quarantined`].
     Quarantined,
@@ -35,6 +37,7 @@ impl SyncOutcome {
             Self::Deleted => "deleted",
             Self::Ignored => "ignored",
             Self::Quarantined => "quarantined",
+            Self::Unchanged => "unchanged",
         }
     }
 }

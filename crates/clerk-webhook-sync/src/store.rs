@@ -9,7 +9,11 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 // values always go through bind parameters.
 use sqlx::{AnyPool, AssertSqlSafe, Executor as _, Row as _};
 
+use std::collections::HashSet;
+
+use crate::api::Resource;
 use crate::backend::Backend;
+use crate::backfill::table_of;
 use crate::change::{Bind, Change, SyncEvent, timestamp_millis};
 use crate::error::SyncError;
 use crate::outcome::SyncOutcome;
@@ -254,6 +258,72 @@ impl SyncStore {
         Ok(ReplayOutcome::StillQuarantined { error })
     }
 
+    /// Applies one object listed by the Backend API (see [`SyncStore::backfill`]): the
+    /// same guarded upsert as a webhook, [`SyncOutcome::Unchanged`] when the row already
+    /// holds this version. No ledger row: a listing has no `svix-id`.
+    pub(crate) async fn apply_listed(
+        &self,
+        event: &ClerkEvent,
+        data_json: &str,
+    ) -> Result<SyncOutcome, SyncError> {
+        let change = Change::of(event);
+        let (table, id) = match &change {
+            Change::Upsert { table, id, .. } => (*table, id.clone()),
+            _ => return Ok(SyncOutcome::Ignored),
+        };
+        let mut tx = self.pool.begin_with(self.backend.begin()).await?;
+        let current: Option<(i64, Option<i64>)> =
+            sqlx::query_as(AssertSqlSafe(self.sql(table).version.as_str()))
+                .bind(&id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((0, Some(updated_at))) = current
+            && change.updated_at() == Some(updated_at)
+        {
+            tx.rollback().await?;
+            return Ok(SyncOutcome::Unchanged);
+        }
+        let outcome = self.write(&mut tx, change, data_json, now_millis()).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Tombstones the live rows of `resource` that are not in `listed` and that Clerk last
+    /// changed before `cutoff` (Unix ms); each only if that is still so when it is written.
+    pub(crate) async fn prune(
+        &self,
+        resource: Resource,
+        listed: &HashSet<String>,
+        cutoff: i64,
+    ) -> Result<u64, SyncError> {
+        let sql = self.sql(table_of(resource));
+        let candidates: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql.live_before.as_str()))
+            .bind(cutoff)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut pruned = 0;
+        for id in candidates.into_iter().filter(|id| !listed.contains(id)) {
+            let raw = serde_json::json!({
+                "id": id,
+                "object": resource.object(),
+                "deleted": true,
+                "pruned": "absent from a complete Backend API listing",
+            });
+            let done = sqlx::query(AssertSqlSafe(sql.prune.as_str()))
+                .bind(&id)
+                .bind(now_millis())
+                .bind(raw.to_string())
+                .bind(cutoff)
+                .execute(&self.pool)
+                .await?;
+            if done.rows_affected() > 0 {
+                tracing::info!(resource = %resource, id = %id, "Pruned: absent from Clerk");
+            }
+            pruned += done.rows_affected();
+        }
+        Ok(pruned)
+    }
+
     /// Every quarantined delivery, oldest first.
     ///
     /// # Errors
@@ -392,7 +462,7 @@ fn row_json(table: &Table, row: &AnyRow) -> Result<serde_json::Value, SyncError>
     Ok(serde_json::Value::Object(object))
 }
 
-fn now_millis() -> i64 {
+pub(crate) fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

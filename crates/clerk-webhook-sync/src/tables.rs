@@ -73,6 +73,13 @@ pub(crate) struct TableSql {
     pub(crate) state: String,
     /// Every column, JSON as text; `WHERE id = $1` is appended for one row.
     pub(crate) select: String,
+    /// `$1` id: `deleted` (0 or 1) and `updated_at` of the row, if it exists.
+    pub(crate) version: String,
+    /// `$1` cutoff: the ids of live rows Clerk last changed before the cutoff (or never said).
+    pub(crate) live_before: String,
+    /// `$1` id, `$2` deleted_at, `$3` raw, `$4` cutoff: a tombstone, but only over a live row
+    /// still last changed before the cutoff (a delivery that arrived meanwhile wins).
+    pub(crate) prune: String,
 }
 
 impl Table {
@@ -128,6 +135,17 @@ impl Table {
             cleared = cleared.join(", "),
         );
         let state = format!("SELECT CAST(deleted AS INTEGER) FROM {table} WHERE id = $1");
+        let version =
+            format!("SELECT CAST(deleted AS INTEGER), updated_at FROM {table} WHERE id = $1");
+        let older = "(updated_at IS NULL OR updated_at < $1)";
+        let live_before =
+            format!("SELECT id FROM {table} WHERE deleted = FALSE AND {older} ORDER BY id");
+        let prune = format!(
+            "UPDATE {table} SET {cleared}, deleted = TRUE, deleted_at = $2, raw = {raw3} \
+             WHERE id = $1 AND deleted = FALSE AND (updated_at IS NULL OR updated_at < $4)",
+            raw3 = param(3, Kind::Json),
+            cleared = cleared.join(", "),
+        );
         let selected: Vec<String> = self
             .all_columns()
             .iter()
@@ -145,6 +163,9 @@ impl Table {
             tombstone,
             state,
             select,
+            version,
+            live_before,
+            prune,
         }
     }
 }

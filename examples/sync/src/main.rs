@@ -27,6 +27,12 @@
 //! this version's types (after you upgrade `clerk-webhook-core`), prints what it did and
 //! exits; it needs only `DATABASE_URL`.
 //!
+//! `example-sync backfill [--prune]` loads the users, organizations and memberships that
+//! existed before the webhook from Clerk's Backend API (`CLERK_SECRET_KEY`, optional
+//! `CLERK_API_URL`), through the same guards as the webhooks; `--prune` also tombstones
+//! rows Clerk no longer has (after an outage longer than Svix's retries). It needs only
+//! the Secret Key and `DATABASE_URL`.
+//!
 //! `SYNC_API_TOKEN`, when set, mounts a read route for your own tools,
 //! `GET /api/users/{id}`, behind `Authorization: Bearer <token>`. It answers a public
 //! projection of the row (never `private_metadata`, `unsafe_metadata` or `raw`). Unset, the
@@ -46,7 +52,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use clerk_webhook_axum::{ClerkEvent, ClerkWebhook, WebhookConfig};
-use clerk_webhook_sync::{DEFAULT_DATABASE_URL, SyncStore};
+use clerk_webhook_sync::{BackfillOptions, ClerkApi, DEFAULT_DATABASE_URL, SyncStore};
 use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
@@ -234,13 +240,79 @@ async fn replay() {
 
 #[tokio::main]
 async fn main() {
-    match std::env::args().nth(1).as_deref() {
-        None => serve().await,
-        Some("replay") => replay().await,
-        Some(other) => {
-            eprintln!("Unknown command {other:?}. Usage: example-sync [replay]");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        [] => serve().await,
+        ["replay"] => replay().await,
+        ["backfill"] => backfill(false).await,
+        ["backfill", "--prune"] => backfill(true).await,
+        _ => {
+            eprintln!(
+                "Unknown command {:?}. Usage: example-sync [replay | backfill [--prune]]",
+                args.join(" ")
+            );
             std::process::exit(2);
         }
+    }
+}
+
+/// `example-sync backfill [--prune]`: load every user, organization and membership from
+/// Clerk's Backend API (`CLERK_SECRET_KEY`, `CLERK_API_URL`) into the store, with a progress
+/// line on a terminal and a summary; exit 0 when complete, 1 when a listing stopped or had
+/// an anomaly (run it again), 1 with one line when the key or the store is refused.
+async fn backfill(prune: bool) {
+    // A missing .env is normal; variables already set win over it.
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let api = ClerkApi::from_env().unwrap_or_else(|error| exit_with(error));
+    let store = open_store().await;
+    let terminal = std::io::stderr().is_terminal();
+    let options = BackfillOptions {
+        prune,
+        ..BackfillOptions::default()
+    };
+    let result = store
+        .backfill(&api, &options, |resource, listed, total| {
+            if terminal {
+                // A bar where the listing says how many there are (users: a count only).
+                let bar = total
+                    .filter(|total| *total > 0)
+                    .map_or(String::new(), |total| {
+                        let done = usize::try_from(listed as u64 * 30 / total)
+                            .unwrap_or(30)
+                            .min(30);
+                        format!(
+                            "[{}{}] {listed} of {total}",
+                            "#".repeat(done),
+                            "-".repeat(30 - done)
+                        )
+                    });
+                eprint!(
+                    "\r\x1b[2KListing {resource}: {}",
+                    if bar.is_empty() {
+                        listed.to_string()
+                    } else {
+                        bar
+                    }
+                );
+            }
+        })
+        .await;
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    match result {
+        Ok(report) => {
+            let complete = report.is_complete();
+            if writeln!(std::io::stdout().lock(), "{report}").is_err() || !complete {
+                std::process::exit(1);
+            }
+        }
+        Err(error) => exit_with(format!("Backfill stopped: {error}")),
     }
 }
 

@@ -2,6 +2,8 @@
 //! end-to-end checks as every example (see `clerk_webhook_testkit::e2e`), then
 //! `example-sync replay` over what they left in quarantine.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail by panicking.
+
 use std::process::Command;
 
 #[test]
@@ -44,6 +46,111 @@ fn example_sync_end_to_end() {
 
     let unknown = Command::new(binary).arg("replya").output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Usage: example-sync [replay]"));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Usage: example-sync [replay"));
+
+    backfill_from_a_fake_backend_api(binary, &dir, &url);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+const KEY: &str = "sk_test_e2e_backfill_key_0123456789";
+
+/// A Backend API with two users, one organization and no memberships, on loopback.
+fn fake_backend_api() -> String {
+    use axum::routing::get;
+    use axum::{Json, Router};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let user = |n: u32| {
+        serde_json::json!({"object": "user", "id": format!("user_bf{n}"), "first_name": "Backfilled",
+            "email_addresses": [], "created_at": 1_000, "updated_at": 2_000})
+    };
+    let users = Json(serde_json::json!([user(1), user(2)]));
+    let organizations = Json(
+        serde_json::json!({"data": [{"object": "organization", "id": "org_bf1",
+        "name": "Org", "slug": "org", "created_at": 1_000, "updated_at": 2_000}], "total_count": 1}),
+    );
+    let none = Json(serde_json::json!({"data": [], "total_count": 0}));
+    let authorized = |headers: axum::http::HeaderMap| {
+        headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {KEY}"))
+    };
+    let guard = move |body: Json<serde_json::Value>| {
+        move |headers: axum::http::HeaderMap| {
+            let body = body.clone();
+            async move {
+                if authorized(headers) {
+                    Ok(body)
+                } else {
+                    Err(axum::http::StatusCode::UNAUTHORIZED)
+                }
+            }
+        }
+    };
+    let app = Router::new()
+        .route("/v1/users", get(guard(users)))
+        .route("/v1/organizations", get(guard(organizations)))
+        .route("/v1/organization_memberships", get(guard(none)));
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{addr}")
+}
+
+fn backfill_from_a_fake_backend_api(binary: &str, dir: &std::path::Path, database_url: &str) {
+    let api = fake_backend_api();
+    let run = |key: &str| {
+        Command::new(binary)
+            .arg("backfill")
+            .env("DATABASE_URL", database_url)
+            .env("CLERK_SECRET_KEY", key)
+            .env("CLERK_API_URL", &api)
+            .env_remove("CLERK_WEBHOOK_SIGNING_SECRET")
+            .current_dir(dir)
+            .output()
+            .unwrap()
+    };
+    let output = run(KEY);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("users"), "{stdout}");
+    assert!(
+        stdout.trim_end().ends_with("Backfill complete."),
+        "{stdout}"
+    );
+    let users = stdout
+        .lines()
+        .find(|line| line.starts_with("users"))
+        .unwrap();
+    let counts: Vec<&str> = users.split_whitespace().skip(1).collect();
+    assert_eq!(counts[..2], ["2", "2"], "listed 2, inserted 2: {users}");
+
+    let refused = run("sk_test_not_this_instance_key");
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("Backfill stopped: Clerk's Backend API answered 401"),
+        "{stderr}"
+    );
+    assert!(
+        last.contains("sk_test_no…") && !last.contains("sk_test_not_this_instance_key"),
+        "{last}"
+    );
+
+    let missing = Command::new(binary)
+        .arg("backfill")
+        .env("DATABASE_URL", database_url)
+        .env_remove("CLERK_SECRET_KEY")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("CLERK_SECRET_KEY is not set"));
 }
