@@ -12,9 +12,9 @@ if [ ${#examples[@]} -eq 0 ]; then
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# One target directory for all copies (and kept between runs), so shared dependencies
-# compile once.
-export CARGO_TARGET_DIR="${COPY_CHECK_TARGET_DIR:-$root/target/copy-check}"
+# The workspace's target directory, so dependencies the tests already built with the same
+# features are reused.
+export CARGO_TARGET_DIR="${COPY_CHECK_TARGET_DIR:-$root/target}"
 
 for example in "${examples[@]}"; do
   main="$root/examples/$example/src/main.rs"
