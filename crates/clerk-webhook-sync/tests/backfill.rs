@@ -417,39 +417,6 @@ async fn prunes_only_after_a_complete_listing(store: SyncStore) {
 }
 
 #[tokio::test]
-async fn lists_every_page_and_retries_on_sqlite() {
-    lists_every_page_and_retries(common::sqlite().await).await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
-async fn lists_every_page_and_retries_on_postgres() {
-    lists_every_page_and_retries(common::postgres().await).await;
-}
-
-#[tokio::test]
-async fn races_webhooks_and_keeps_the_newest_on_sqlite() {
-    races_webhooks_and_keeps_the_newest(common::sqlite().await).await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
-async fn races_webhooks_and_keeps_the_newest_on_postgres() {
-    races_webhooks_and_keeps_the_newest(common::postgres().await).await;
-}
-
-#[tokio::test]
-async fn prunes_only_after_a_complete_listing_on_sqlite() {
-    prunes_only_after_a_complete_listing(common::sqlite().await).await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
-async fn prunes_only_after_a_complete_listing_on_postgres() {
-    prunes_only_after_a_complete_listing(common::postgres().await).await;
-}
-
-#[tokio::test]
 async fn a_refused_key_stops_the_backfill_naming_the_key() {
     let fake = Arc::new(Mutex::new(fake_clerk(3, 0, 0)));
     let url = serve(fake).await;
@@ -479,3 +446,9 @@ async fn a_refused_key_stops_the_backfill_naming_the_key() {
         );
     }
 }
+
+on_both_backends!(
+    lists_every_page_and_retries,
+    races_webhooks_and_keeps_the_newest,
+    prunes_only_after_a_complete_listing
+);

@@ -197,24 +197,7 @@ async fn replay_applies_through_the_guards(store: SyncStore) {
     assert_eq!((again.entries.len(), again.still_quarantined()), (1, 1));
 }
 
-#[tokio::test]
-async fn drifted_deliveries_are_quarantined_on_sqlite() {
-    drifted_deliveries_are_quarantined(common::sqlite().await).await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
-async fn drifted_deliveries_are_quarantined_on_postgres() {
-    drifted_deliveries_are_quarantined(common::postgres().await).await;
-}
-
-#[tokio::test]
-async fn replay_applies_through_the_guards_on_sqlite() {
-    replay_applies_through_the_guards(common::sqlite().await).await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
-async fn replay_applies_through_the_guards_on_postgres() {
-    replay_applies_through_the_guards(common::postgres().await).await;
-}
+on_both_backends!(
+    drifted_deliveries_are_quarantined,
+    replay_applies_through_the_guards
+);

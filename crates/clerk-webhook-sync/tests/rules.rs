@@ -196,17 +196,6 @@ async fn every_rule(store: SyncStore) {
     assert!(store.user("user_404").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn every_rule_on_sqlite() {
-    every_rule(common::sqlite().await).await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
-async fn every_rule_on_postgres() {
-    every_rule(common::postgres().await).await;
-}
-
 async fn sample_payloads_apply(store: SyncStore) {
     for sample in clerk_webhook_core::samples::SAMPLES {
         let body: serde_json::Value = serde_json::from_str(sample.payload).unwrap();
@@ -233,13 +222,4 @@ async fn sample_payloads_apply(store: SyncStore) {
     assert_eq!(store.snapshot().await.unwrap().deliveries, 46);
 }
 
-#[tokio::test]
-async fn every_sample_payload_applies_on_sqlite() {
-    sample_payloads_apply(common::sqlite().await).await;
-}
-
-#[tokio::test]
-#[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
-async fn every_sample_payload_applies_on_postgres() {
-    sample_payloads_apply(common::postgres().await).await;
-}
+on_both_backends!(every_rule, sample_payloads_apply);

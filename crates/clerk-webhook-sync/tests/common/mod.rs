@@ -23,6 +23,27 @@ pub async fn postgres() -> SyncStore {
     clerk_webhook_sync::testing::postgres_store().await.unwrap()
 }
 
+/// For each `check(store: SyncStore)` named, a module of two tests: `check::on_sqlite`,
+/// and `check::on_postgres`, which is ignored unless PostgreSQL is asked for
+/// (`--include-ignored` with `CLERK_SYNC_TEST_POSTGRES_URL` set).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($check:ident),* $(,)?) => {$(
+        mod $check {
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$check(super::common::sqlite().await).await;
+            }
+
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
+            async fn on_postgres() {
+                super::$check(super::common::postgres().await).await;
+            }
+        }
+    )*};
+}
+
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// `body` as a verified delivery with message id `id`.
