@@ -2,7 +2,7 @@
 //!
 //! Like juniper's `run_http_test_suite`: each integration implements [`WebhookTestApp`]
 //! over its framework's in-process test client and calls [`run_suite`]; each example server
-//! also runs [`e2e::run_example`] against its real binary over loopback TCP. One suite, so
+//! also runs `e2e::run_example` (feature `e2e`) against its real binary over loopback TCP. One suite, so
 //! the five frameworks cannot drift apart.
 //!
 //! This crate is test support: it panics on a failed expectation, as tests do.

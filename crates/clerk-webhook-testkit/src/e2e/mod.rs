@@ -3,8 +3,8 @@
 //! Each example calls [`run_example`] from an integration test with
 //! `env!("CARGO_BIN_EXE_example-<framework>")`, so `cargo test --workspace` builds and runs
 //! all six. The checks are grouped by concern: what deliveries get
-//! ([`delivery_checks`]), hostile clients ([`hostile`]), and the CLI against the server
-//! ([`cli_checks`]); [`server`] runs the process and [`wire`] speaks HTTP/1.1 by hand.
+//! (`delivery_checks`), hostile clients (`hostile`), and the CLI against the server
+//! (`cli_checks`); `server` runs the process and `wire` speaks HTTP/1.1 by hand.
 
 mod cli_checks;
 mod delivery_checks;
