@@ -266,7 +266,7 @@ impl WebhookConfig {
                 svix_id: verified.id.to_owned(),
                 reason,
             }
-            .logged_with(Some(verified.id))
+            .logged()
         })
     }
 }
@@ -364,13 +364,14 @@ impl Rejection {
         self.logged_with(None)
     }
 
-    /// Logs once, with structured fields: `reason` always, `svix_id` when the request
-    /// carried one (as sent: for a forgery it is only what the sender claims).
+    /// Logs once, with structured fields: `reason` always, and `svix_id`: the verified one
+    /// of an unusable delivery, or for a forgery the one the request claims (`svix_id`
+    /// here), if any.
     fn logged_with(self, svix_id: Option<&str>) -> Self {
         match &self {
             Self::NotConfigured(fix) => tracing::error!(reason = %fix, "{self}"),
-            Self::Unusable { reason, .. } => {
-                tracing::warn!(svix_id = ?svix_id, reason = %reason, "{self}");
+            Self::Unusable { svix_id, reason } => {
+                tracing::warn!(svix_id = %svix_id, reason = %reason, "{self}");
             }
             Self::Verification(reason) => {
                 tracing::warn!(svix_id = ?svix_id, reason = %reason, "{self}");
