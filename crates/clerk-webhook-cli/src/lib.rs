@@ -2,8 +2,10 @@
 
 pub mod check;
 pub mod delivery;
+pub mod dev;
 pub mod ids;
 pub mod offline;
+pub mod replay;
 pub mod send;
 pub mod soak;
 

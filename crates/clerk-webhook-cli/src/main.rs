@@ -4,12 +4,17 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use clerk_webhook_cli::check;
 use clerk_webhook_cli::offline::{self, read_input};
 use clerk_webhook_cli::send::{self, Payload, SendPlan};
 use clerk_webhook_cli::soak::{self, SoakPlan};
 use clerk_webhook_cli::{CliError, Deliverer, SignedDelivery, ids};
-use clerk_webhook_core::{EVENT_TYPES, SECRET_ENV_VAR, WebhookError, WebhookVerifier};
+use clerk_webhook_cli::{check, replay};
+use clerk_webhook_core::{EVENT_TYPES, SECRET_ENV_VAR, WebhookVerifier};
+
+mod dev_command;
+
+/// Where the examples' webhook route listens.
+const DEFAULT_URL: &str = "http://localhost:3000/api/webhooks";
 
 /// Test Clerk webhooks locally: send signed samples, sign and verify deliveries, audit endpoints.
 #[derive(Debug, Parser)]
@@ -41,7 +46,7 @@ enum Command {
         /// Event types to send (`clerk-webhook samples` lists them).
         event_types: Vec<String>,
         /// Where the webhook route listens.
-        #[arg(long, default_value = "http://localhost:3000/api/webhooks")]
+        #[arg(long, default_value = DEFAULT_URL)]
         url: String,
         /// Send this JSON file instead of a built-in sample.
         #[arg(long, conflicts_with_all = ["event_types", "all"])]
@@ -81,19 +86,62 @@ enum Command {
     /// Verify a captured delivery offline. Exit 0: verified; 1: refused (reason printed).
     Verify {
         /// The svix-id header.
-        #[arg(long)]
-        id: String,
+        #[arg(long, required_unless_present = "delivery")]
+        id: Option<String>,
         /// The svix-timestamp header.
-        #[arg(long)]
-        timestamp: String,
+        #[arg(long, required_unless_present = "delivery")]
+        timestamp: Option<String>,
         /// The svix-signature header.
-        #[arg(long)]
-        signature: String,
+        #[arg(long, required_unless_present = "delivery")]
+        signature: Option<String>,
+        /// Verify capture lines of the Clerk CLI's format instead (`clerk webhooks listen
+        /// --json`, `clerk-webhook dev --json`): `@FILE` (NDJSON, every delivery line), `-`
+        /// for standard input, or one line inline.
+        #[arg(long, value_name = "@FILE|-|JSON", conflicts_with_all = ["id", "timestamp", "signature", "file"])]
+        delivery: Option<String>,
         /// Accept any age (captures are usually older than five minutes).
         #[arg(long)]
         ignore_timestamp: bool,
         /// The body file, or - for standard input.
+        #[arg(required_unless_present = "delivery")]
+        file: Option<String>,
+        #[command(flatten)]
+        secret: SecretArg,
+    },
+    /// Send captured deliveries (NDJSON lines of the Clerk CLI's capture format) to a local
+    /// handler, keeping each svix-id. Exit 1 if any answer is not 2xx.
+    Replay {
+        /// The capture file, or - for standard input.
         file: String,
+        /// Where the webhook route listens.
+        #[arg(long, default_value = DEFAULT_URL)]
+        url: String,
+        /// Re-sign each delivery with your secret and a fresh timestamp (captured
+        /// signatures are older than five minutes, or made with another secret).
+        #[arg(long)]
+        resign: bool,
+        #[command(flatten)]
+        secret: SecretArg,
+    },
+    /// Run a local stand-in for Svix: messages are POSTed to your handler, retried on
+    /// Svix's schedule, and shown (with every attempt) by a console page and a JSON API.
+    Dev {
+        /// Your webhook route.
+        #[arg(long, default_value = DEFAULT_URL)]
+        forward_to: String,
+        /// Where the console page and the API listen.
+        #[arg(long, default_value = "127.0.0.1:3030")]
+        listen: String,
+        /// The SQLite file keeping messages and attempts across restarts.
+        #[arg(long, default_value = "clerk-webhook-dev.db")]
+        db: std::path::PathBuf,
+        /// Multiplies every retry delay: 0.001 turns Svix's 5 minutes into 0.3 s.
+        #[arg(long, default_value_t = 1.0)]
+        time_scale: f64,
+        /// Print one capture line (the Clerk CLI's NDJSON format) per attempt on standard
+        /// output, and nothing else there.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         secret: SecretArg,
     },
@@ -211,14 +259,50 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify {
+            delivery: Some(delivery),
+            ignore_timestamp,
+            secret,
+            ..
+        } => {
+            let verifier = secret.verifier()?;
+            let text = match delivery.strip_prefix('@') {
+                Some(path) => read_input(path)?,
+                None if delivery == "-" => read_input("-")?,
+                None => delivery.into_bytes(),
+            };
+            let verdicts = offline::verify_capture_lines(
+                &verifier,
+                &String::from_utf8_lossy(&text),
+                ignore_timestamp,
+            );
+            for verdict in &verdicts {
+                say(&verdict.summary());
+            }
+            if verdicts.is_empty() {
+                say("Not verified: no delivery line (type \"event\") in the input");
+            }
+            Ok(exit_if(
+                !verdicts.is_empty() && verdicts.iter().all(|v| v.result.is_ok()),
+            ))
+        }
+        Command::Verify {
             id,
             timestamp,
             signature,
             ignore_timestamp,
             file,
             secret,
+            delivery: None,
         } => {
             let verifier = secret.verifier()?;
+            let (Some(id), Some(timestamp), Some(signature), Some(file)) =
+                (id, timestamp, signature, file)
+            else {
+                return Err(CliError::Usage(
+                    "pass --id, --timestamp, --signature and the body file, or --delivery"
+                        .to_owned(),
+                ));
+            };
             let body = read_input(&file)?;
             match offline::verify_capture(
                 &verifier,
@@ -233,17 +317,65 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(error) => {
-                    let hint = match error {
-                        WebhookError::TimestampTooOld { .. }
-                        | WebhookError::TimestampTooNew { .. } => {
-                            " (pass --ignore-timestamp to verify an old capture)"
-                        }
-                        _ => "",
-                    };
-                    say(&format!("Not verified: {error}{hint}"));
+                    say(&format!(
+                        "Not verified: {}",
+                        offline::timestamp_hint(&error)
+                    ));
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Replay {
+            file,
+            url,
+            resign,
+            secret,
+        } => {
+            let text = String::from_utf8_lossy(&read_input(&file)?).into_owned();
+            let signer = if resign {
+                Some(secret.verifier()?)
+            } else {
+                None
+            };
+            let signing = signer
+                .as_ref()
+                .map_or(replay::Signing::AsCaptured, replay::Signing::Resign);
+            let deliverer = Deliverer::new(&url)?;
+            let replayed = block_on(replay::run(&deliverer, &text, signing))??;
+            for line in &replayed {
+                say(&line.summary());
+            }
+            let succeeded = replayed.iter().filter(|r| r.succeeded()).count();
+            say(&format!(
+                "{succeeded} of {} deliveries got 2xx",
+                replayed.len()
+            ));
+            if !resign && succeeded < replayed.len() {
+                say(
+                    "(captured signatures expire after five minutes: --resign signs again with your secret)",
+                );
+            }
+            Ok(exit_if(!replayed.is_empty() && succeeded == replayed.len()))
+        }
+        Command::Dev {
+            forward_to,
+            listen,
+            db,
+            time_scale,
+            json,
+            secret,
+        } => {
+            let options = dev_command::Options {
+                forward_to,
+                listen,
+                db,
+                time_scale,
+                json,
+            };
+            let verifier = secret.verifier()?;
+            let secret_text = secret.secret.unwrap_or_default();
+            block_on(dev_command::run(options, verifier, &secret_text))??;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Check { url, secret } => {
             let signer = secret.verifier()?;

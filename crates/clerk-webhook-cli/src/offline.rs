@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clerk_webhook_core::{VerifiedWebhook, WebhookError, WebhookVerifier};
 
 use crate::delivery::{CliError, SignedDelivery};
+use crate::dev::CaptureLine;
 
 /// Reads a file, or standard input for `-`.
 ///
@@ -83,6 +84,88 @@ pub fn verify_capture(
         verifier.verify_at(&headers, body, SystemTime::now())
     } else {
         verifier.verify_at(&headers, body, SystemTime::now())
+    }
+}
+
+/// One capture line's verdict.
+#[derive(Debug)]
+pub struct CaptureVerdict {
+    /// The line's number in its input, from 1.
+    pub line: usize,
+    /// The `svix_id` the line names, when it could be read.
+    pub svix_id: Option<String>,
+    /// The verified delivery, or why not.
+    pub result: Result<VerifiedWebhook, String>,
+}
+
+impl CaptureVerdict {
+    /// What `verify --delivery` prints for this line.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let id = self.svix_id.as_deref().unwrap_or("?");
+        match &self.result {
+            Ok(webhook) => format!("line {}: {id}: {}", self.line, verified_line(webhook)),
+            Err(reason) => format!("line {}: {id}: Not verified: {reason}", self.line),
+        }
+    }
+}
+
+/// Verifies each delivery line of the Clerk CLI's capture format in `text` (NDJSON; blank
+/// lines and lines whose `type` is not `event` are skipped), as
+/// `clerk webhooks verify --delivery` does.
+#[must_use]
+pub fn verify_capture_lines(
+    verifier: &WebhookVerifier,
+    text: &str,
+    ignore_timestamp: bool,
+) -> Vec<CaptureVerdict> {
+    let mut verdicts = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let capture = match CaptureLine::parse(line) {
+            Ok(capture) if !capture.is_event() => continue,
+            Ok(capture) => capture,
+            Err(error) => {
+                verdicts.push(CaptureVerdict {
+                    line: index + 1,
+                    svix_id: None,
+                    result: Err(error.to_string()),
+                });
+                continue;
+            }
+        };
+        let result = (|| {
+            let body = capture.body().map_err(|e| e.to_string())?;
+            let header = |name| capture.header(name).map_err(|e| e.to_string());
+            verify_capture(
+                verifier,
+                header("svix-id")?,
+                header("svix-timestamp")?,
+                header("svix-signature")?,
+                body,
+                ignore_timestamp,
+            )
+            .map_err(|error| timestamp_hint(&error))
+        })();
+        verdicts.push(CaptureVerdict {
+            line: index + 1,
+            svix_id: Some(capture.svix_id.clone()),
+            result,
+        });
+    }
+    verdicts
+}
+
+/// A verification error, with a hint to pass `--ignore-timestamp` when it is the age.
+#[must_use]
+pub fn timestamp_hint(error: &WebhookError) -> String {
+    match error {
+        WebhookError::TimestampTooOld { .. } | WebhookError::TimestampTooNew { .. } => {
+            format!("{error} (pass --ignore-timestamp to verify an old capture)")
+        }
+        _ => error.to_string(),
     }
 }
 

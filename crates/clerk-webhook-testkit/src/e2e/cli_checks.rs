@@ -56,3 +56,40 @@ pub(super) fn cli_soak_of_2000_mixed_deliveries_passes(server: &Server) {
     assert_eq!(report.total(), 2_000);
     assert!(report.passed(), "{}", report.summary());
 }
+
+pub(super) fn dev_delivers_every_event_type_on_the_first_attempt(server: &Server) {
+    use std::sync::Arc;
+
+    use clerk_webhook_cli::dev::sender::ATTEMPT_TIMEOUT;
+    use clerk_webhook_cli::dev::{DevStore, Engine, MessageStatus, Sender, SystemClock};
+
+    let signer = crate::deliveries::verifier(TEST_SECRET);
+    let messages = block_on(async {
+        let engine = Engine::start(
+            DevStore::in_memory().await.unwrap(),
+            &server.url(),
+            Sender::new(signer, ATTEMPT_TIMEOUT).unwrap(),
+            Arc::new(SystemClock),
+            1.0,
+            None,
+        )
+        .await
+        .unwrap();
+        for event_type in clerk_webhook_core::EVENT_TYPES {
+            engine.create_sample(event_type).await.unwrap();
+        }
+        assert_eq!(engine.run_due().await.unwrap(), 46);
+        engine.store().messages(None, None, 100).await.unwrap()
+    });
+    assert_eq!(messages.len(), 46);
+    for message in messages {
+        let codes: Vec<_> = message.attempts.iter().map(|a| a.status_code).collect();
+        assert_eq!(
+            (message.status, codes.as_slice()),
+            (MessageStatus::Succeeded, [Some(200)].as_slice()),
+            "{:?}: {:?}",
+            message.event_type,
+            message.attempts
+        );
+    }
+}

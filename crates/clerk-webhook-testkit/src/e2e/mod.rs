@@ -17,7 +17,7 @@ use clerk_webhook_core::WebhookError;
 use crate::TEST_SECRET;
 use cli_checks::{
     cli_check_passes_every_case, cli_send_of_every_event_type_gets_200,
-    cli_soak_of_2000_mixed_deliveries_passes,
+    cli_soak_of_2000_mixed_deliveries_passes, dev_delivers_every_event_type_on_the_first_attempt,
 };
 use delivery_checks::{
     authentic_unusable_body_stops_retries, chunked_oversize_is_refused,
@@ -99,6 +99,10 @@ const CHECKS: &[Check] = &[
         cli_send_of_every_event_type_gets_200,
     ),
     ("clerk-webhook check", cli_check_passes_every_case),
+    (
+        "clerk-webhook dev",
+        dev_delivers_every_event_type_on_the_first_attempt,
+    ),
     (
         "clerk-webhook soak",
         cli_soak_of_2000_mixed_deliveries_passes,
