@@ -11,12 +11,10 @@ mod common;
 
 use std::future::Future;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use clerk_webhook_cli::dev::{self, DevStore, Engine, SecretInfo, Sender, SystemClock};
-use clerk_webhook_core::{DEVELOPMENT_SECRET, WebhookVerifier};
-use common::{Endpoint, Reply, SECRET, verifying_endpoint};
+use clerk_webhook_core::DEVELOPMENT_SECRET;
+use common::{Endpoint, Reply, SECRET, start_dev, verifying_endpoint};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -26,32 +24,6 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// One browser at a time: two cores do not run three Chromiums and keep to the deadlines.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// `clerk-webhook dev` in this process, forwarding to `forward_to`; returns the page's URL.
-async fn start_dev(forward_to: &str, secret: &str, time_scale: f64) -> String {
-    let signer = WebhookVerifier::from_secret_list(secret).unwrap();
-    let sender = Sender::new(signer, Duration::from_secs(5)).unwrap();
-    let store = DevStore::in_memory().await.unwrap();
-    let engine = Engine::start(
-        store,
-        forward_to,
-        sender,
-        Arc::new(SystemClock),
-        time_scale,
-        None,
-    )
-    .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(dev::serve(
-        engine,
-        SecretInfo::of(secret),
-        listener,
-        std::future::pending(),
-    ));
-    url
-}
 
 /// chromedriver, stopped on drop.
 struct Driver(Child);

@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use clerk_webhook_cli::dev::{self, DevStore, Engine, SecretInfo, Sender, SystemClock};
-use common::{Endpoint, Reply, SECRET, eventually, verifier};
+use common::{Endpoint, Reply, SECRET, eventually, start_dev};
 use serde_json::{Value, json};
 
 struct Dev {
@@ -17,26 +15,7 @@ struct Dev {
 
 impl Dev {
     async fn start(forward_to: &str, time_scale: f64) -> Self {
-        let sender = Sender::new(verifier(), Duration::from_secs(5)).unwrap();
-        let store = DevStore::in_memory().await.unwrap();
-        let engine = Engine::start(
-            store,
-            forward_to,
-            sender,
-            Arc::new(SystemClock),
-            time_scale,
-            None,
-        )
-        .await
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(dev::serve(
-            engine,
-            SecretInfo::of(SECRET),
-            listener,
-            std::future::pending(),
-        ));
+        let base = start_dev(forward_to, SECRET, time_scale).await;
         Self {
             base,
             client: reqwest::Client::new(),

@@ -28,15 +28,13 @@ fn run(args: &[&str]) -> Output {
 
 /// Starts `dev` and reads its console address from the start-up lines.
 fn start_dev(db: &Path, forward_to: &str) -> (Child, String) {
+    start_dev_scaled(db, forward_to, "0.001")
+}
+
+fn start_dev_scaled(db: &Path, forward_to: &str, time_scale: &str) -> (Child, String) {
     let mut child = clerk_webhook()
-        .args([
-            "dev",
-            "--json",
-            "--listen",
-            "127.0.0.1:0",
-            "--time-scale",
-            "0.001",
-        ])
+        .args(["dev", "--json", "--listen", "127.0.0.1:0"])
+        .args(["--time-scale", time_scale])
         .arg("--db")
         .arg(db)
         .args(["--forward-to", forward_to])
@@ -211,4 +209,82 @@ fn bad_flags_stop_dev_at_start_up_with_one_line() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty());
     }
+}
+
+fn stop(mut child: Child) -> String {
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_retry_goes_out_after_a_restart() {
+    let directory = tempfile::tempdir().unwrap();
+    let db = directory.path().join("dev.db");
+    // First run: nothing listens; the first attempt fails and the retry is 5 s away.
+    let (child, console) = start_dev_scaled(&db, &common::closed_url().await, "1");
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{console}/api/messages"))
+        .header("content-type", "application/json")
+        .body(r#"{"event_type":"user.created"}"#)
+        .send()
+        .await
+        .unwrap();
+    let created: serde_json::Value = serde_json::from_str(&created.text().await.unwrap()).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let first_run = loop {
+        let text = client
+            .get(format!("{console}/api/messages/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let message: serde_json::Value = serde_json::from_str(&text).unwrap();
+        if message["attempts"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+        {
+            break message;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(first_run["status"], "pending");
+    assert_eq!(first_run["attempts"][0]["error"], "connection refused");
+    let lines = stop(child);
+    assert_eq!(lines.lines().count(), 1);
+    assert!(lines.contains(r#""forward_status":null"#), "{lines}");
+
+    // Second run, same database, the handler up: the retry goes out when due (5 s after
+    // the first attempt), not at once and not never.
+    let receiver = verifying_endpoint(SECRET).await;
+    let (child, console) = start_dev_scaled(&db, &receiver, "1");
+    let url = format!("{console}/api/messages/{id}");
+    let succeeded = eventually(Duration::from_secs(10), async || {
+        let Ok(response) = client.get(&url).send().await else {
+            return false;
+        };
+        let text = response.text().await.unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|m| m["status"] == "succeeded")
+    })
+    .await;
+    assert!(succeeded, "the pending retry resumed");
+    let lines = stop(child);
+    let capture = CaptureLine::parse(lines.trim()).unwrap();
+    assert_eq!(
+        (capture.svix_id.as_str(), capture.forward_status),
+        (id.as_str(), Some(200))
+    );
 }

@@ -1,9 +1,8 @@
 //! Fresh stores on both backends, for tests (feature `testing`).
 //!
-//! PostgreSQL tests read [`POSTGRES_URL_VAR`]. They are marked
-//! `#[ignore = "needs PostgreSQL: …"]`, so a plain `cargo test` lists them as ignored in
-//! its summary (never as passed); `cargo test -- --include-ignored` with the variable set
-//! runs them (CI does), and without it they fail, saying what to set.
+//! PostgreSQL tests use the server at [`POSTGRES_URL_VAR`], by default
+//! [`DEFAULT_POSTGRES_URL`] (the server every machine of this project runs). They always
+//! run: without a server they fail, saying what to start or set; they are never skipped.
 //!
 //! Each PostgreSQL store lives in a fresh schema `clerk_sync_test_<pid>_<n>` of that
 //! database; schemas left by test processes that have exited are dropped the first time a
@@ -18,6 +17,9 @@ use crate::{Backend, SyncError, SyncStore};
 
 /// The variable naming the PostgreSQL server tests use.
 pub const POSTGRES_URL_VAR: &str = "CLERK_SYNC_TEST_POSTGRES_URL";
+
+/// The server tests use when [`POSTGRES_URL_VAR`] is unset.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -37,27 +39,26 @@ pub async fn sqlite_store() -> Result<SyncStore, SyncError> {
     SyncStore::connect(&format!("sqlite://{}", path.display())).await
 }
 
-/// A store in a fresh schema of the PostgreSQL server at [`POSTGRES_URL_VAR`].
+/// A store in a fresh schema of the PostgreSQL server at [`POSTGRES_URL_VAR`] (by
+/// default [`DEFAULT_POSTGRES_URL`]).
 ///
 /// # Errors
-/// When the connection or the migrations fail.
+/// When the migrations fail.
 ///
 /// # Panics
-/// When [`POSTGRES_URL_VAR`] is unset: the test asked for PostgreSQL and cannot run.
+/// When no server answers at that URL: the test needs PostgreSQL and cannot run.
 #[allow(clippy::panic)] // Test support: a test that cannot run must fail, saying why.
 pub async fn postgres_store() -> Result<SyncStore, SyncError> {
-    let Ok(url) = std::env::var(POSTGRES_URL_VAR) else {
-        panic!(
-            "PostgreSQL tests need {POSTGRES_URL_VAR}, e.g. \
-             {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/test"
-        );
-    };
+    let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
     sqlx::any::install_default_drivers();
     let schema = unique("clerk_sync_test");
-    let admin = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await?;
+    let admin = match AnyPoolOptions::new().max_connections(1).connect(&url).await {
+        Ok(admin) => admin,
+        Err(error) => panic!(
+            "PostgreSQL tests need a server at {url} ({error}): start PostgreSQL, or set \
+             {POSTGRES_URL_VAR} to one"
+        ),
+    };
     drop_schemas_of_exited_processes(&admin).await?;
     admin
         .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))

@@ -119,7 +119,6 @@ proptest! {
     }
 
     #[test]
-    #[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
     fn shuffled_duplicated_concurrent_delivery_converges_on_postgres((events, order) in history()) {
         runtime().block_on(async {
             converges(common::postgres().await, common::postgres().await, events, order).await;

@@ -207,7 +207,6 @@ async fn store_failure_on_sqlite() {
 }
 
 #[tokio::test]
-#[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
 async fn store_failure_on_postgres() {
     store_failure_answers_503_and_leaves_nothing(postgres_store().await.unwrap()).await;
 }

@@ -196,3 +196,21 @@ pub async fn eventually(limit: Duration, mut check: impl AsyncFnMut() -> bool) -
     }
     check().await
 }
+
+/// `clerk-webhook dev` in this process on the real clock, forwarding to `forward_to` and
+/// signing with `secret`; returns its base URL (`http://127.0.0.1:port`).
+pub async fn start_dev(forward_to: &str, secret: &str, time_scale: f64) -> String {
+    use clerk_webhook_cli::dev::{self, SecretInfo, SystemClock};
+    let signer = WebhookVerifier::from_secret_list(secret).unwrap();
+    let sender = Sender::new(signer, Duration::from_secs(5)).unwrap();
+    let store = DevStore::in_memory().await.unwrap();
+    let clock = Arc::new(SystemClock);
+    let engine = Engine::start(store, forward_to, sender, clock, time_scale, None)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let secret = SecretInfo::of(secret);
+    tokio::spawn(dev::serve(engine, secret, listener, std::future::pending()));
+    base
+}

@@ -18,14 +18,14 @@ pub async fn sqlite() -> SyncStore {
     clerk_webhook_sync::testing::sqlite_store().await.unwrap()
 }
 
-/// A fresh PostgreSQL store (the tests that use it are `#[ignore]`d without PostgreSQL).
+/// A fresh PostgreSQL store (a test using it fails, saying why, without PostgreSQL).
 pub async fn postgres() -> SyncStore {
     clerk_webhook_sync::testing::postgres_store().await.unwrap()
 }
 
-/// For each `check(store: SyncStore)` named, a module of two tests: `check::on_sqlite`,
-/// and `check::on_postgres`, which is ignored unless PostgreSQL is asked for
-/// (`--include-ignored` with `CLERK_SYNC_TEST_POSTGRES_URL` set).
+/// For each `check(store: SyncStore)` named, a module of two tests: `check::on_sqlite`
+/// and `check::on_postgres` (the server at `CLERK_SYNC_TEST_POSTGRES_URL`, by default
+/// 127.0.0.1:5432).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($check:ident),* $(,)?) => {$(
@@ -36,7 +36,6 @@ macro_rules! on_both_backends {
             }
 
             #[tokio::test]
-            #[ignore = "needs PostgreSQL: set CLERK_SYNC_TEST_POSTGRES_URL and pass --include-ignored"]
             async fn on_postgres() {
                 super::$check(super::common::postgres().await).await;
             }
