@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS dev_messages (
     scheduled_failures INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS dev_messages_created ON dev_messages (created_at);
+CREATE INDEX IF NOT EXISTS dev_messages_due ON dev_messages (status, next_attempt_at);
 CREATE TABLE IF NOT EXISTS dev_attempts (
     message_id TEXT NOT NULL REFERENCES dev_messages (id),
     number INTEGER NOT NULL,
