@@ -58,7 +58,7 @@ fn start_dev_scaled(db: &Path, forward_to: &str, time_scale: &str) -> (Child, St
 async fn json_lines_verify_and_replay_round_trip() {
     let receiver = verifying_endpoint(SECRET).await;
     let directory = tempfile::tempdir().unwrap();
-    let (mut child, console) = start_dev(&directory.path().join("dev.db"), &receiver);
+    let (child, console) = start_dev(&directory.path().join("dev.db"), &receiver);
 
     let client = reqwest::Client::new();
     for body in [
@@ -96,20 +96,7 @@ async fn json_lines_verify_and_replay_round_trip() {
     .await;
     assert!(all_succeeded);
 
-    // SIGTERM: a clean stop, exit 0.
-    Command::new("kill")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
+    let stdout = stop(child);
 
     let lines: Vec<CaptureLine> = stdout
         .lines()
@@ -211,6 +198,7 @@ fn bad_flags_stop_dev_at_start_up_with_one_line() {
     }
 }
 
+/// SIGTERM: a clean stop, exit 0; returns what it printed on standard output.
 fn stop(mut child: Child) -> String {
     Command::new("kill")
         .arg(child.id().to_string())
