@@ -275,7 +275,8 @@ impl DevStore {
     }
 
     /// Claims the pending messages due by `now`: their `next_attempt_at` is cleared, so
-    /// no other worker takes them, until [`finish_scheduled`](Self::finish_scheduled).
+    /// no other worker takes them, until [`record_attempt`](Self::record_attempt) sets
+    /// the next one.
     ///
     /// # Errors
     /// [`StoreError`].
