@@ -437,3 +437,20 @@ async fn recover_resends_the_failed_messages_created_since() {
     assert_eq!(old.status, MessageStatus::Failed);
     assert_eq!(old.attempts.len(), 1);
 }
+
+#[tokio::test]
+async fn a_backlog_reaches_the_handler_32_attempts_at_a_time() {
+    let slow = Reply::status(200).after(Duration::from_millis(500));
+    let endpoint = Endpoint::start(vec![], slow).await;
+    let (engine, _clock) = engine(&endpoint.url).await;
+    for _ in 0..100 {
+        engine.create_sample("user.created").await.unwrap();
+    }
+    assert_eq!(engine.run_due().await.unwrap(), 100);
+    assert_eq!(endpoint.received().len(), 100);
+    let most = endpoint.most_in_flight();
+    assert!(
+        (2..=clerk_webhook_cli::dev::engine::MAX_CONCURRENT_ATTEMPTS).contains(&most),
+        "{most} at once"
+    );
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clerk_webhook_core::testing::SignedDelivery;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::clock::{Clock, UnixMillis};
@@ -21,6 +21,10 @@ pub const DISABLE: &str = "disable";
 
 /// The longest the worker sleeps before looking for due messages again.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// Attempts in flight at once, scheduled and manual together: a backlog (a restart after
+/// a long stop, a large recovery) reaches your handler 32 at a time, not all at once.
+pub const MAX_CONCURRENT_ATTEMPTS: usize = 32;
 
 /// What went wrong with a request to the engine.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +76,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     time_scale: f64,
     wake: Notify,
+    slots: Semaphore,
     observer: Option<AttemptObserver>,
 }
 
@@ -106,6 +111,7 @@ impl Engine {
             clock,
             time_scale,
             wake: Notify::new(),
+            slots: Semaphore::new(MAX_CONCURRENT_ATTEMPTS),
             observer,
         }))
     }
@@ -294,6 +300,8 @@ impl Engine {
         message: &Message,
         trigger: Trigger,
     ) -> Result<AttemptReport, DevError> {
+        // The semaphore is never closed; were it, attempts would simply go unthrottled.
+        let _slot = self.slots.acquire().await.ok();
         let url = self.store.endpoint().await?.url;
         let at = self.clock.now();
         let delivery = self

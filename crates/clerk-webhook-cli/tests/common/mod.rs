@@ -65,6 +65,8 @@ struct Script {
     replies: VecDeque<Reply>,
     otherwise: Option<Reply>,
     received: Vec<Received>,
+    in_flight: usize,
+    most_in_flight: usize,
 }
 
 /// An endpoint answering from a script, then with a default answer.
@@ -80,7 +82,7 @@ impl Endpoint {
         let script = Arc::new(Mutex::new(Script {
             replies: replies.into(),
             otherwise: Some(otherwise),
-            received: Vec::new(),
+            ..Script::default()
         }));
         let app = axum::Router::new()
             .route("/api/webhooks", axum::routing::post(answer))
@@ -93,6 +95,11 @@ impl Endpoint {
 
     pub fn received(&self) -> Vec<Received> {
         self.script.lock().unwrap().received.clone()
+    }
+
+    /// The most requests it was answering at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.script.lock().unwrap().most_in_flight
     }
 
     pub fn set_otherwise(&self, reply: Reply) {
@@ -119,12 +126,15 @@ async fn answer(
                 .collect(),
             body: body.to_vec(),
         });
+        script.in_flight += 1;
+        script.most_in_flight = script.most_in_flight.max(script.in_flight);
         match script.replies.pop_front() {
             Some(reply) => reply,
             None => script.otherwise.clone().unwrap(),
         }
     };
     tokio::time::sleep(reply.delay).await;
+    script.lock().unwrap().in_flight -= 1;
     let mut response = (
         StatusCode::from_u16(reply.status).unwrap(),
         reply.body.clone(),
