@@ -154,27 +154,18 @@ impl Deliverer {
     }
 
     fn build(url: &str, reuse_connections: bool) -> Result<Self, CliError> {
-        let invalid = |reason: String| CliError::InvalidUrl {
-            url: url.to_owned(),
-            reason,
-        };
-        let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(invalid("expected http:// or https://".to_owned()));
-        }
-        let mut client = reqwest::Client::builder();
+        let parsed = http_url(url)?;
+        let mut client = svix_like_client(
+            concat!("clerk-webhook-cli/", env!("CARGO_PKG_VERSION")),
+            Duration::from_secs(30),
+        );
         if !reuse_connections {
             client = client.pool_max_idle_per_host(0);
         }
-        // Svix does not follow redirects: a 3xx is a failed attempt (often a sign-in page in
-        // front of the route), so it must be seen, not followed.
-        let client = client
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("clerk-webhook-cli/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| invalid(e.to_string()))?;
+        let client = client.build().map_err(|e| CliError::InvalidUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
         Ok(Self {
             client,
             url: parsed,
@@ -251,6 +242,33 @@ impl Deliverer {
     pub async fn deliver(&self, delivery: &SignedDelivery) -> Result<Outcome, CliError> {
         self.post(&delivery.headers(), delivery.body.clone()).await
     }
+}
+
+/// `url` parsed, when it is an absolute http(s) URL.
+///
+/// # Errors
+/// [`CliError::InvalidUrl`] otherwise.
+pub fn http_url(url: &str) -> Result<reqwest::Url, CliError> {
+    let invalid = |reason: String| CliError::InvalidUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+    if matches!(parsed.scheme(), "http" | "https") {
+        Ok(parsed)
+    } else {
+        Err(invalid("expected http:// or https://".to_owned()))
+    }
+}
+
+/// A client that posts as Svix does: no proxy, and no redirects followed (a 3xx is a
+/// failed attempt, often a sign-in page in front of the route, so it must be seen).
+pub(crate) fn svix_like_client(user_agent: &str, timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .user_agent(user_agent)
 }
 
 pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {

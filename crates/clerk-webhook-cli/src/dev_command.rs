@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clerk_webhook_cli::CliError;
+use clerk_webhook_cli::delivery::http_url;
 use clerk_webhook_cli::dev::sender::ATTEMPT_TIMEOUT;
 use clerk_webhook_cli::dev::{
     self, AttemptObserver, AttemptReport, CaptureLine, DevStore, Engine, MessageStatus, SecretInfo,
@@ -43,7 +44,7 @@ pub(crate) async fn run(
             options.listen
         ))
     })?;
-    check_url(&options.forward_to)?;
+    http_url(&options.forward_to)?;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -84,19 +85,6 @@ pub(crate) async fn run(
         .map_err(|error| usage(format!("the dev server stopped: {error}")))
 }
 
-fn check_url(url: &str) -> Result<(), CliError> {
-    let invalid = |reason: &str| CliError::InvalidUrl {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
-    if matches!(parsed.scheme(), "http" | "https") {
-        Ok(())
-    } else {
-        Err(invalid("expected http:// or https://"))
-    }
-}
-
 async fn announce(engine: &Engine, options: &Options, address: SocketAddr, secret: &SecretInfo) {
     let mut lines = vec![
         format!("clerk-webhook dev: forwarding to {}", options.forward_to),
@@ -121,15 +109,11 @@ async fn announce(engine: &Engine, options: &Options, address: SocketAddr, secre
             "  The endpoint is disabled (it answered `webhook-delivery: disable`); messages wait until you enable it: POST /api/endpoint/enable or the console".to_owned(),
         );
     }
-    if let Ok(pending) = engine
-        .store()
-        .messages(Some(MessageStatus::Pending), None, u32::MAX)
-        .await
-        && !pending.is_empty()
+    if let Ok(pending) = engine.store().count(MessageStatus::Pending).await
+        && pending > 0
     {
         lines.push(format!(
-            "  Resuming {} pending message(s) from the last run",
-            pending.len()
+            "  Resuming {pending} pending message(s) from the last run"
         ));
     }
     let mut stderr = std::io::stderr().lock();

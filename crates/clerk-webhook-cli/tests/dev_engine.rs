@@ -343,6 +343,10 @@ async fn pending_retries_resume_after_a_restart() {
         "the schedule survived the restart"
     );
     assert_eq!(
+        engine.store().count(MessageStatus::Pending).await.unwrap(),
+        2
+    );
+    assert_eq!(
         engine.run_due().await.unwrap(),
         1,
         "the cut-off attempt is made again at once"

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use clerk_webhook_core::WebhookVerifier;
 use clerk_webhook_core::testing::SignedDelivery;
 
-use crate::delivery::{CliError, root_cause};
+use crate::delivery::{CliError, root_cause, svix_like_client};
 
 /// Svix gives up on an answer after 15 s.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -50,12 +50,7 @@ impl Sender {
     /// # Errors
     /// [`CliError::Http`] when the HTTP client cannot be built.
     pub fn new(signer: WebhookVerifier, timeout: Duration) -> Result<Self, CliError> {
-        // Like Svix: no redirects (a 3xx is a failed attempt), no proxy, a fixed timeout.
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .user_agent(USER_AGENT)
+        let client = svix_like_client(USER_AGENT, timeout)
             .build()
             .map_err(|e| CliError::Http {
                 url: String::new(),

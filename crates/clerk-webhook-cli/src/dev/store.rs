@@ -307,6 +307,18 @@ impl DevStore {
         Ok(done.rows_affected())
     }
 
+    /// How many messages have `status`.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub async fn count(&self, status: MessageStatus) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_messages WHERE status = ?")
+            .bind(status.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// When the earliest pending message is due.
     ///
     /// # Errors
