@@ -11,6 +11,9 @@ pub use clerk_webhook_core::{
     WebhookError, WebhookVerifier,
 };
 
+mod trace;
+pub use trace::delivery_span;
+
 clerk_webhook_core::integration_types!();
 
 impl ResponseError for WebhookRejection {
@@ -42,7 +45,13 @@ impl FromRequest for ClerkWebhook {
                 .ok_or_else(|| {
                     Rejection::not_configured("add app_data(web::Data::new(WebhookConfig))")
                 })?;
-            let headers = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+            // UTF-8, not `to_str` (visible ASCII only): `svix-id: msg_été` is a valid id.
+            let headers = |name: &str| {
+                request
+                    .headers()
+                    .get(name)
+                    .and_then(|value| std::str::from_utf8(value.as_bytes()).ok())
+            };
             let webhook = config
                 .receive(headers, payload, actix_web::rt::time::sleep)
                 .await?;

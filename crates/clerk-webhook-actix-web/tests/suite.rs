@@ -1,5 +1,6 @@
 //! The shared suite, through `actix_web::test`.
 
+use actix_web::middleware::from_fn;
 use actix_web::{App, test, web};
 use clerk_webhook_actix_web::{ClerkWebhook, WebhookConfig, WebhookVerifier};
 use clerk_webhook_testkit::adapters::actix_web::ActixApp;
@@ -21,9 +22,11 @@ async fn echo(ClerkWebhook(webhook): ClerkWebhook) -> String {
 async fn actix_web_meets_the_contract() {
     let config =
         WebhookConfig::new(WebhookVerifier::new(TEST_SECRET).unwrap()).with_body_limit(LIMIT);
-    let app = App::new()
-        .app_data(web::Data::new(config))
-        .route("/api/webhooks", web::post().to(echo));
+    let app = App::new().app_data(web::Data::new(config)).service(
+        web::resource("/api/webhooks")
+            .wrap(from_fn(clerk_webhook_actix_web::delivery_span))
+            .route(web::post().to(echo)),
+    );
     let options = SuiteOptions {
         body_limit: LIMIT,
         success: SuccessBody::EchoTypeAndId,

@@ -1,6 +1,7 @@
 //! The shared suite, through axum's in-process service.
 
 use axum::Router;
+use axum::middleware::from_fn;
 use axum::routing::post;
 use clerk_webhook_axum::{ClerkWebhook, WebhookConfig, WebhookVerifier};
 use clerk_webhook_testkit::adapters::axum::AxumApp;
@@ -22,6 +23,7 @@ async fn axum_meets_the_contract() {
         WebhookConfig::new(WebhookVerifier::new(TEST_SECRET).unwrap()).with_body_limit(LIMIT);
     let app = Router::new()
         .route("/api/webhooks", post(echo))
+        .route_layer(from_fn(clerk_webhook_axum::delivery_span))
         .with_state(config);
     let options = SuiteOptions {
         body_limit: LIMIT,

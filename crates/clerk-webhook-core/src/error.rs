@@ -12,7 +12,7 @@ use std::fmt;
 pub enum WebhookError {
     /// No signing secret was configured (the variable is unset, empty or blank).
     #[error(
-        "Missing webhook signing secret. Set the CLERK_WEBHOOK_SIGNING_SECRET environment variable with the webhook secret from the Clerk Dashboard."
+        "Missing webhook signing secret. Set CLERK_WEBHOOK_SIGNING_SECRET (in the environment or in .env) to your endpoint's Signing Secret from the Clerk Dashboard (Webhooks, your endpoint). To try things locally without a Clerk account: `cp .env.example .env` (a public development secret), or make one with `clerk-webhook secret`."
     )]
     MissingSecret,
 

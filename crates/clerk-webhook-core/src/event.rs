@@ -1,5 +1,6 @@
 //! [`ClerkEvent`]: every event type Clerk emits, with typed data.
 
+use crate::data::AsId as _;
 use crate::data::{
     DeletedObject, Email, Organization, OrganizationDomain, OrganizationInvitation,
     OrganizationMembership, PaymentAttempt, Permission, Role, Session, SmsMessage, Subscription,
@@ -28,10 +29,16 @@ macro_rules! clerk_events {
             /// A known event type whose `data` does not fit this crate's model: Clerk added
             /// or changed a field. The delivery is authentic and should be acknowledged;
             /// log `error`, keep `data`, and upgrade `clerk-webhook-core`.
+            ///
+            /// Also any event, known type or not, whose `data` no `serde_json::Value` can
+            /// hold (nested deeper than serde_json's recursion limit of 128, a number
+            /// beyond `f64`, a lone surrogate): `data` is then `Null`, and the text is
+            /// intact in `VerifiedWebhook::data_json` and `raw_body`.
             Mismatched {
-                /// The `type` as Clerk sent it (one of [`EVENT_TYPES`]).
+                /// The `type` as Clerk sent it (one of [`EVENT_TYPES`], or any type when
+                /// `data` cannot be held as a value).
                 event_type: String,
-                /// The `data` as Clerk sent it.
+                /// The `data` as Clerk sent it, or `Null` when it cannot be held as a value.
                 data: serde_json::Value,
                 /// Why it did not fit, as serde tells it (field, expected type, position).
                 error: String,
@@ -58,10 +65,26 @@ macro_rules! clerk_events {
             #[must_use]
             pub fn data_id(&self) -> Option<&str> {
                 match self {
-                    $( Self::$variant(data) => Some(data.id.as_str()), )*
+                    $( Self::$variant(data) => data.id.as_id(), )*
                     Self::Unknown { data, .. } | Self::Mismatched { data, .. } => {
                         data.get("id").and_then(serde_json::Value::as_str)
                     }
+                }
+            }
+
+            /// `data` as JSON. For a typed event, the typed model serialized: every field
+            /// Clerk sent comes back (those the model does not type from each struct's
+            /// `extra`), and optional fields Clerk left out come back as `null` (lists as
+            /// `[]`). For [`ClerkEvent::Unknown`] and [`ClerkEvent::Mismatched`], `data` as
+            /// received.
+            #[must_use]
+            pub fn data_value(&self) -> serde_json::Value {
+                match self {
+                    // Serializing these types cannot fail: every map key is a string.
+                    $( Self::$variant(data) => {
+                        serde_json::to_value(data).unwrap_or(serde_json::Value::Null)
+                    } )*
+                    Self::Unknown { data, .. } | Self::Mismatched { data, .. } => data.clone(),
                 }
             }
 

@@ -31,7 +31,9 @@ pub(crate) struct HeaderNames {
 ///
 /// Every framework can provide this without copying its header map:
 /// - any closure `Fn(&str) -> Option<&str>`, for example
-///   `|name| req.headers().get(name).and_then(|v| v.to_str().ok())`;
+///   `|name| req.headers().get(name).and_then(|v| std::str::from_utf8(v.as_bytes()).ok())`
+///   (not `HeaderValue::to_str`, which refuses any byte that is not visible ASCII, so
+///   `svix-id: msg_été` would look missing);
 /// - `&http::HeaderMap` with the `http` feature;
 /// - a slice or array of `(name, value)` pairs, with `&str` or `String` values, handy in
 ///   tests (`SignedDelivery::headers()` of the `testing` feature is one).
@@ -83,7 +85,10 @@ impl<'h, const N: usize> HeaderSource<'h> for &'h [(&'h str, String); N] {
 #[cfg(feature = "http")]
 impl<'h> HeaderSource<'h> for &'h http::HeaderMap {
     fn header(&self, name: &str) -> Option<&'h str> {
-        self.get(name).and_then(|value| value.to_str().ok())
+        // Not `HeaderValue::to_str`: it accepts visible ASCII only, and a value is refused
+        // here only when it is not UTF-8.
+        self.get(name)
+            .and_then(|value| std::str::from_utf8(value.as_bytes()).ok())
     }
 }
 

@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 pub mod data;
+mod envelope;
 mod error;
 mod event;
 mod headers;
 mod integration;
+pub mod observe;
 mod receive;
 #[cfg(feature = "samples")]
 pub mod samples;
@@ -23,7 +25,7 @@ pub use receive::{
     ABORT_MESSAGE, BODY_TIMEOUT_ENV_VAR, ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT,
     DELIVERY_CONTROL_HEADER, REJECTION_CONTENT_TYPE, Rejection, WebhookConfig,
 };
-pub use secret::{DEVELOPMENT_SECRET, SECRET_PREFIX, SigningSecret};
+pub use secret::{DEVELOPMENT_SECRET, SECRET_PREFIX, SigningSecret, uses_development_secret};
 pub use timestamp::DEFAULT_TOLERANCE;
 pub use verifier::{SECRET_ENV_VAR, VerifiedHeaders, WebhookVerifier};
 pub use webhook::{EventAttributes, HttpRequestAttributes, VerifiedWebhook};

@@ -12,7 +12,7 @@
 //! | the body did not arrive within the body timeout (15 s by default) | 408 | `Webhook body timed out` |
 //! | forged or unverifiable (headers, timestamp, signature: any other [`WebhookError`]) | 400, no `webhook-delivery` header, so Svix keeps retrying (a wrong secret is fixable) | `Error verifying webhook` |
 //! | authentic but unusable (the signature matched; the body is not JSON, not an object, or has no string `type` or no object `data`) | 400 with `webhook-delivery: abort-message`: no retry could fix it | `Invalid webhook payload` |
-//! | authentic, a known type whose `data` does not fit the model | handed to the handler as [`ClerkEvent::Mismatched`](crate::ClerkEvent::Mismatched) | handler's choice |
+//! | authentic, a known type whose `data` does not fit the model, or any `data` no `serde_json::Value` can hold (too deep, a number beyond `f64`) | handed to the handler as [`ClerkEvent::Mismatched`](crate::ClerkEvent::Mismatched) | handler's choice |
 //! | no [`WebhookConfig`] in the app's state | 500 | `Webhook receiver is not configured` |
 //!
 //! Every rejection is logged once, through `tracing`, with its precise reason
@@ -29,7 +29,7 @@ use futures_util::{Stream, StreamExt as _};
 
 use crate::error::{PayloadProblem, WebhookError};
 use crate::headers::HeaderSource;
-use crate::secret::DEVELOPMENT_SECRET;
+use crate::secret::uses_development_secret;
 use crate::verifier::{SECRET_ENV_VAR, WebhookVerifier};
 use crate::webhook::VerifiedWebhook;
 
@@ -97,24 +97,19 @@ impl WebhookConfig {
     /// Reads the secret(s) from `CLERK_WEBHOOK_SIGNING_SECRET` (several, comma- or
     /// space-separated, during a rotation) and the body timeout from `WEBHOOK_BODY_TIMEOUT`
     /// (whole seconds, default 15). Logs a warning when the public [`DEVELOPMENT_SECRET`]
-    /// is among the secrets. Call it at start-up and stop on an error: it names the setting.
+    /// is among the secrets, in either spelling ([`uses_development_secret`]). Call it at
+    /// start-up and stop on an error: it names the setting.
     ///
     /// [`DEVELOPMENT_SECRET`]: crate::DEVELOPMENT_SECRET
+    /// [`uses_development_secret`]: crate::uses_development_secret
     ///
     /// # Errors
     /// [`ConfigError::Secret`] as [`WebhookVerifier::from_env`];
     /// [`ConfigError::InvalidSeconds`] for a `WEBHOOK_BODY_TIMEOUT` that is not a whole
     /// number of seconds above 0.
     pub fn from_env() -> Result<Self, ConfigError> {
+        // Every setting is read before anything is logged: a bad one is the only line.
         let verifier = WebhookVerifier::from_env()?;
-        let configured = std::env::var(SECRET_ENV_VAR).unwrap_or_default();
-        if configured.contains(DEVELOPMENT_SECRET) {
-            tracing::warn!(
-                "Running with the public development secret from .env.example: anyone can sign \
-                 deliveries for it. Set {SECRET_ENV_VAR} to your endpoint's Signing Secret from \
-                 the Clerk Dashboard before exposing this server."
-            );
-        }
         let mut config = Self::new(verifier);
         if let Ok(value) = std::env::var(BODY_TIMEOUT_ENV_VAR)
             && !value.trim().is_empty()
@@ -129,6 +124,14 @@ impl WebhookConfig {
                     value,
                 })?;
             config = config.with_body_timeout(Duration::from_secs(seconds));
+        }
+        let configured = std::env::var(SECRET_ENV_VAR).unwrap_or_default();
+        if uses_development_secret(&configured) {
+            tracing::warn!(
+                "Running with the public development secret from .env.example: anyone can sign \
+                 deliveries for it. Set {SECRET_ENV_VAR} to your endpoint's Signing Secret from \
+                 the Clerk Dashboard before exposing this server."
+            );
         }
         Ok(config)
     }
@@ -175,7 +178,29 @@ impl WebhookConfig {
     ///
     /// # Errors
     /// Every [`Rejection`] but [`Rejection::NotConfigured`], each logged once.
+    ///
+    /// Each call is counted (`clerk_webhook_deliveries_total`, feature `metrics`) and its
+    /// `svix_id`, `event_type` and `outcome` are recorded into the current span (see
+    /// [`delivery_span`](crate::observe::delivery_span)).
     pub async fn receive<'h, B, E, F, T>(
+        &self,
+        headers: impl HeaderSource<'h>,
+        body: impl Stream<Item = Result<B, E>>,
+        sleep: F,
+    ) -> Result<VerifiedWebhook, Rejection>
+    where
+        B: Buf,
+        E: std::fmt::Display,
+        F: FnOnce(Duration) -> T,
+        T: Future<Output = ()>,
+    {
+        let started = std::time::Instant::now();
+        let result = self.receive_unobserved(headers, body, sleep).await;
+        crate::observe::received(&result, started.elapsed());
+        result
+    }
+
+    async fn receive_unobserved<'h, B, E, F, T>(
         &self,
         headers: impl HeaderSource<'h>,
         body: impl Stream<Item = Result<B, E>>,

@@ -34,19 +34,7 @@ impl SigningSecret {
     /// [`WebhookError::MissingSecret`] when the value is blank,
     /// [`WebhookError::InvalidSecret`] when it is not decodable.
     pub fn parse(value: &str) -> Result<Self, WebhookError> {
-        let value = value.trim();
-        if value.is_empty() {
-            return Err(WebhookError::MissingSecret);
-        }
-        let encoded = match value.strip_prefix(SECRET_PREFIX) {
-            Some("") => return Err(invalid(SecretProblem::EmptyAfterPrefix)),
-            Some(rest) => rest,
-            None => value,
-        };
-        let key = STANDARD
-            .decode(encoded)
-            .map_err(|_| invalid(SecretProblem::NotBase64))?;
-        Self::from_key(&key)
+        Self::from_key(&decode_key(value)?)
     }
 
     /// Uses raw key bytes directly (what `whsec_` base64-encodes).
@@ -71,6 +59,36 @@ impl SigningSecret {
     }
 }
 
+/// The key bytes of `whsec_<base64>` or bare standard base64: both spellings of one key.
+fn decode_key(value: &str) -> Result<Vec<u8>, WebhookError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(WebhookError::MissingSecret);
+    }
+    let encoded = match value.strip_prefix(SECRET_PREFIX) {
+        Some("") => return Err(invalid(SecretProblem::EmptyAfterPrefix)),
+        Some(rest) => rest,
+        None => value,
+    };
+    STANDARD
+        .decode(encoded)
+        .map_err(|_| invalid(SecretProblem::NotBase64))
+}
+
+/// Whether `secrets` (one secret, or several separated by commas or whitespace as
+/// `CLERK_WEBHOOK_SIGNING_SECRET` holds them during a rotation) includes the public
+/// [`DEVELOPMENT_SECRET`], in either spelling: `whsec_…` or the bare base64 after it.
+/// Keys are compared, not text. Start-up warnings use it; so should yours.
+#[must_use]
+pub fn uses_development_secret(secrets: &str) -> bool {
+    let Ok(development) = decode_key(DEVELOPMENT_SECRET) else {
+        return false;
+    };
+    split_secret_list(secrets)
+        .filter_map(|secret| decode_key(secret).ok())
+        .any(|key| key == development)
+}
+
 #[cold]
 fn unreachable_invalid_length() -> ! {
     unreachable!("HMAC takes keys of any length")
@@ -91,4 +109,34 @@ impl fmt::Debug for SigningSecret {
 pub(crate) fn split_secret_list(list: &str) -> impl Iterator<Item = &str> {
     list.split(|c: char| c == ',' || c.is_whitespace())
         .filter(|part| !part.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_development_secret_is_recognised_by_its_key_in_either_spelling() {
+        let bare = DEVELOPMENT_SECRET.trim_start_matches(SECRET_PREFIX);
+        assert_ne!(bare, DEVELOPMENT_SECRET);
+        for secrets in [
+            DEVELOPMENT_SECRET.to_owned(),
+            bare.to_owned(),
+            format!("  {bare}\n"),
+            format!("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, {bare}"),
+            format!("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw {DEVELOPMENT_SECRET}"),
+        ] {
+            assert!(uses_development_secret(&secrets), "{secrets:?}");
+        }
+        for secrets in [
+            "",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            // The text of the development secret inside another value is another key (or none).
+            &format!("{DEVELOPMENT_SECRET}AAAA"),
+            &format!("x{bare}"),
+        ] {
+            assert!(!uses_development_secret(secrets), "{secrets:?}");
+        }
+    }
 }

@@ -5,8 +5,8 @@ use std::ops::Range;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
-use serde_json::value::RawValue;
 
+use crate::envelope;
 use crate::error::{PayloadProblem, WebhookError};
 use crate::event::ClerkEvent;
 
@@ -22,6 +22,9 @@ pub struct VerifiedWebhook {
     timestamp: Option<i64>,
     instance_id: Option<String>,
     event_attributes: Option<EventAttributes>,
+    /// `data.id` when `data` could not be held as a value (the event's own `data` is then
+    /// `Null`).
+    unheld_data_id: Option<String>,
     event: ClerkEvent,
 }
 
@@ -43,32 +46,36 @@ pub struct HttpRequestAttributes {
     pub user_agent: Option<String>,
 }
 
-/// The event envelope, borrowing `type` checks and `data` from the body.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(rename = "type", default, borrow)]
-    event_type: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    data: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "lenient")]
-    object: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
-    timestamp: Option<i64>,
-    #[serde(default, deserialize_with = "lenient")]
-    instance_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
-    event_attributes: Option<EventAttributes>,
-}
+/// The envelope members this crate reads: `type` and `data`, then the informational ones.
+const ENVELOPE_MEMBERS: [&str; 6] = [
+    "type",
+    "data",
+    "object",
+    "timestamp",
+    "instance_id",
+    "event_attributes",
+];
 
-/// Envelope fields beyond `type` and `data` are informational: a wrong type drops the field
-/// instead of refusing a correctly signed event.
-fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    let value = serde_json::Value::deserialize(deserializer)?;
-    Ok(serde_json::from_value(value).ok())
+/// An authentic event whose `data` is an object serde_json cannot hold as a value (nested
+/// deeper than its recursion limit of 128, a number beyond `f64`, a lone surrogate): it is
+/// delivered as [`ClerkEvent::Mismatched`] with `Null` data, the reason, and `data.id` read
+/// from the text; the text itself stays in the body.
+fn unheld_data(
+    event_type: String,
+    data: &str,
+    error: &serde_json::Error,
+) -> (ClerkEvent, Option<String>) {
+    let data_id = envelope::members(data, ["id"])
+        .ok()
+        .and_then(|[id]| envelope::string(id));
+    let event = ClerkEvent::Mismatched {
+        event_type,
+        data: serde_json::Value::Null,
+        error: format!(
+            "`data` cannot be held as a JSON value ({error}); it is intact in data_json() and raw_body()"
+        ),
+    };
+    (event, data_id)
 }
 
 impl VerifiedWebhook {
@@ -93,36 +100,35 @@ impl VerifiedWebhook {
                 "the body is not UTF-8: {error}"
             )))
         })?;
-        let envelope: Envelope<'_> = serde_json::from_str(text)
-            .map_err(|error| problem(PayloadProblem::NotJson(error.to_string())))?;
-        let event_type = envelope
-            .event_type
-            .and_then(|raw| serde_json::from_str::<&str>(raw.get()).ok())
-            .ok_or(problem(PayloadProblem::MissingType))?;
-        let data = envelope
-            .data
-            .filter(|raw| raw.get().starts_with('{'))
-            .ok_or(problem(PayloadProblem::MissingData))?;
-        // `data` is an object (checked above), so it is JSON: this never fails; a typed
-        // model that does not fit is `ClerkEvent::Mismatched`, not an error.
-        let event = ClerkEvent::from_data(event_type, data.get())
-            .map_err(|error| problem(PayloadProblem::NotJson(error.to_string())))?;
-        let data_range = range_within(text.as_bytes(), data.get());
-        let Envelope {
+        // Only the members are read here, never descended into: serde_json skips a value
+        // with a loop, so any nesting depth is safe. Each field is then built on its own.
+        let [
+            event_type,
+            data,
             object,
             timestamp,
             instance_id,
             event_attributes,
-            ..
-        } = envelope;
+        ] = envelope::members(text, ENVELOPE_MEMBERS)
+            .map_err(|error| problem(PayloadProblem::NotJson(error.to_string())))?;
+        let event_type =
+            envelope::string(event_type).ok_or(problem(PayloadProblem::MissingType))?;
+        let data = data
+            .filter(|raw| raw.get().starts_with('{'))
+            .ok_or(problem(PayloadProblem::MissingData))?;
+        let (event, unheld_data_id) = match ClerkEvent::from_data(&event_type, data.get()) {
+            Ok(event) => (event, None),
+            Err(error) => unheld_data(event_type, data.get(), &error),
+        };
         Ok(Self {
             message_id: message_id.to_owned(),
             delivery_timestamp,
-            data_range,
-            object,
-            timestamp,
-            instance_id,
-            event_attributes,
+            data_range: range_within(text.as_bytes(), data.get()),
+            object: envelope::lenient(object),
+            timestamp: envelope::lenient(timestamp),
+            instance_id: envelope::lenient(instance_id),
+            event_attributes: envelope::lenient(event_attributes),
+            unheld_data_id,
             event,
             body,
         })
@@ -146,17 +152,19 @@ impl VerifiedWebhook {
         self.event.event_type()
     }
 
-    /// Why `data` did not fit this crate's model of a known event type
-    /// ([`ClerkEvent::Mismatched`]); `None` when it did, or when the type is unknown.
+    /// Why `data` did not fit this crate's model of a known event type, or could not be
+    /// held as a JSON value at all ([`ClerkEvent::Mismatched`]); `None` when it did, or
+    /// when the type is unknown and its `data` a value.
     #[must_use]
     pub fn data_mismatch(&self) -> Option<&str> {
         self.event.mismatch()
     }
 
-    /// `data.id`, when there is one.
+    /// `data.id`, when there is one (read from the text when `data` cannot be held as a
+    /// value).
     #[must_use]
     pub fn data_id(&self) -> Option<&str> {
-        self.event.data_id()
+        self.event.data_id().or(self.unheld_data_id.as_deref())
     }
 
     /// The `svix-id` header: unique per message and repeated on retries, so it is the
@@ -230,10 +238,12 @@ impl VerifiedWebhook {
             .unwrap_or("{}")
     }
 
-    /// `data` as a JSON value (its `Display` is compact JSON, handy for logging).
+    /// `data` as a JSON value (its `Display` is compact JSON, handy for logging); `Null`
+    /// when `data` cannot be held as one (nested deeper than serde_json's recursion limit,
+    /// a number beyond `f64`: see [`ClerkEvent::Mismatched`]), then read
+    /// [`data_json`](Self::data_json).
     #[must_use]
     pub fn data_value(&self) -> serde_json::Value {
-        // `data` was checked to be a JSON object when the delivery was parsed.
         self.data().unwrap_or(serde_json::Value::Null)
     }
 

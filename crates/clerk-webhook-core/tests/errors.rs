@@ -34,7 +34,7 @@ fn blank_secret_is_missing() {
     );
     assert_eq!(
         WebhookError::MissingSecret.to_string(),
-        "Missing webhook signing secret. Set the CLERK_WEBHOOK_SIGNING_SECRET environment variable with the webhook secret from the Clerk Dashboard."
+        "Missing webhook signing secret. Set CLERK_WEBHOOK_SIGNING_SECRET (in the environment or in .env) to your endpoint's Signing Secret from the Clerk Dashboard (Webhooks, your endpoint). To try things locally without a Clerk account: `cp .env.example .env` (a public development secret), or make one with `clerk-webhook secret`."
     );
 }
 
@@ -146,6 +146,34 @@ fn header_values_are_trimmed_and_names_case_insensitive() {
         ("svix-SIGNATURE", signed.signature.as_str()),
     ];
     assert_eq!(verify(&headers, body), Ok(()));
+}
+
+#[test]
+fn http_header_values_are_read_as_utf8_not_only_visible_ascii() {
+    let body = USER_CREATED.as_bytes();
+    let signed = Signed::sign(&verifier(), "msg_\u{e9}t\u{e9}", NOW, body);
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in signed.headers() {
+        headers.insert(
+            name,
+            http::HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+        );
+    }
+    let webhook = verifier()
+        .verify_at(&headers, body.to_vec(), at(NOW))
+        .unwrap();
+    assert_eq!(webhook.message_id(), "msg_\u{e9}t\u{e9}");
+    // Bytes that are not UTF-8 are still refused, as missing.
+    headers.insert(
+        "svix-id",
+        http::HeaderValue::from_bytes(b"msg_\xe9t\xe9").unwrap(),
+    );
+    assert_eq!(
+        verify(&headers, body),
+        Err(WebhookError::MissingHeaders {
+            missing: vec!["svix-id"]
+        })
+    );
 }
 
 #[test]

@@ -10,7 +10,9 @@ pub use clerk_webhook_core::{
 };
 
 mod serve;
+mod trace;
 pub use serve::{SHUTDOWN_GRACE, serve};
+pub use trace::delivery_span;
 
 clerk_webhook_core::integration_types!();
 

@@ -22,7 +22,8 @@ fn echo(ClerkWebhook(webhook): ClerkWebhook) -> String {
 async fn poem_meets_the_contract() {
     let config =
         WebhookConfig::new(WebhookVerifier::new(TEST_SECRET).unwrap()).with_body_limit(LIMIT);
-    let app = Route::new().at("/api/webhooks", post(echo)).data(config);
+    let endpoint = post(echo).around(clerk_webhook_poem::delivery_span);
+    let app = Route::new().at("/api/webhooks", endpoint).data(config);
     let options = SuiteOptions {
         body_limit: LIMIT,
         success: SuccessBody::EchoTypeAndId,

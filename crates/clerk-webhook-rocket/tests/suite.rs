@@ -25,6 +25,7 @@ fn echo(webhook: ClerkWebhook) -> String {
 fn rocket(config: WebhookConfig) -> rocket::Rocket<rocket::Build> {
     rocket::build()
         .manage(config)
+        .attach(clerk_webhook_rocket::delivery_span())
         .mount("/", routes![echo])
         .register("/api/webhooks", clerk_webhook_rocket::catchers())
 }

@@ -115,3 +115,87 @@ pub fn drifted_user_created() -> Vec<u8> {
     .expect("the user.created sample exists")
     .into_bytes()
 }
+
+/// An authentic body that is valid JSON but awkward to parse, and what the handler should
+/// extract from it.
+#[derive(Debug, Clone)]
+pub struct AwkwardBody {
+    /// What the case is.
+    pub case: &'static str,
+    /// The body, as Clerk might send it.
+    pub body: String,
+    /// The event type the handler sees.
+    pub event_type: &'static str,
+    /// The `data.id` the handler sees.
+    pub data_id: &'static str,
+    /// How the shared body path counts it: `accepted` (typed as usual) or `drifted`
+    /// (`ClerkEvent::Mismatched`: data no `serde_json::Value` can hold).
+    pub outcome: &'static str,
+}
+
+/// Correctly signed, valid JSON events that must be delivered (typed, or
+/// `ClerkEvent::Mismatched` with the text intact), never refused as unusable: nesting deeper
+/// than serde_json's recursion limit of 128 (`unsafe_metadata` is written by end users),
+/// an escaped `type`, numbers beyond `f64`, a duplicated informational key.
+#[must_use]
+pub fn awkward_authentic_bodies() -> Vec<AwkwardBody> {
+    let user_updated = |metadata: &str| {
+        format!(
+            r#"{{"type":"user.updated","object":"event","data":{{"id":"user_deep","object":"user","unsafe_metadata":{metadata},"created_at":1,"updated_at":2}}}}"#
+        )
+    };
+    let objects = |depth: usize| format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+    let arrays = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let case = |case, body, event_type, data_id, outcome| AwkwardBody {
+        case,
+        body,
+        event_type,
+        data_id,
+        outcome,
+    };
+    vec![
+        case(
+            "metadata nested 200 levels deep",
+            user_updated(&objects(200)),
+            "user.updated",
+            "user_deep",
+            "drifted",
+        ),
+        case(
+            "metadata nested 10,000 levels deep",
+            user_updated(&arrays(10_000)),
+            "user.updated",
+            "user_deep",
+            "drifted",
+        ),
+        case(
+            "escaped type",
+            r#"{"type":"user\u002ecreated","data":{"id":"user_1"}}"#.to_owned(),
+            "user.created",
+            "user_1",
+            "accepted",
+        ),
+        case(
+            "envelope timestamp out of range",
+            r#"{"type":"user.created","timestamp":1e400,"data":{"id":"user_1"}}"#.to_owned(),
+            "user.created",
+            "user_1",
+            "accepted",
+        ),
+        case(
+            "number out of range in data of an unknown type",
+            r#"{"type":"invoice.paid","data":{"id":"inv_1","total":1e400}}"#.to_owned(),
+            "invoice.paid",
+            "inv_1",
+            "drifted",
+        ),
+        case(
+            "duplicated object key",
+            r#"{"object":"event","type":"user.created","object":"event","data":{"id":"user_1"}}"#
+                .to_owned(),
+            "user.created",
+            "user_1",
+            "accepted",
+        ),
+    ]
+}

@@ -12,6 +12,7 @@ pub mod adapters;
 pub mod deliveries;
 #[cfg(feature = "e2e")]
 pub mod e2e;
+mod observe;
 mod suite;
 
 pub use deliveries::{TEST_SECRET, WRONG_SECRET};

@@ -1,5 +1,8 @@
 //! The shared suite: every case an integration must pass, status by status.
 
+mod awkward;
+mod verdict;
+
 use clerk_webhook_core::samples::{SAMPLES, drifted_samples};
 
 use clerk_webhook_core::{ABORT_MESSAGE, DELIVERY_CONTROL_HEADER};
@@ -8,7 +11,9 @@ use crate::deliveries::{
     Delivery, ToTestRequest as _, UNUSABLE_BODIES, WEBHOOK_PATH, now, signed, signed_at,
     user_created, user_created_of_size,
 };
+use crate::observe::Observer;
 use crate::{TEST_SECRET, TestRequest, TestResponse, WRONG_SECRET, WebhookTestApp};
+use verdict::{Expect, Verdict, event_type_of};
 
 /// What the app under test answers to a verified delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,10 +37,20 @@ pub struct SuiteOptions {
 /// Runs every case against `app`, which must serve `POST /api/webhooks`, accept
 /// [`TEST_SECRET`], and answer verified deliveries with `options.success`.
 ///
+/// Every request is also checked for what its operators see: counted exactly once in
+/// `clerk_webhook_deliveries_total{event_type, outcome}` (and once in
+/// `clerk_webhook_receive_duration_seconds{outcome}`), and handled inside one `webhook`
+/// span that carries `svix_id`, `event_type`, `outcome` and `status`. So the app must
+/// open the integration's delivery span around its webhook route (`delivery_span`).
+///
 /// # Panics
 /// On the first case the app gets wrong, naming it.
 pub async fn run_suite(app: &impl WebhookTestApp, options: SuiteOptions) {
-    let suite = Suite { app, options };
+    let suite = Suite {
+        app,
+        options,
+        observer: Observer::new(),
+    };
     suite.every_sample_event_type_is_accepted().await;
     suite.unknown_event_type_is_accepted().await;
     suite.standard_webhooks_headers_are_accepted().await;
@@ -49,7 +64,9 @@ pub async fn run_suite(app: &impl WebhookTestApp, options: SuiteOptions) {
     suite.empty_signature_is_rejected().await;
     suite.authentic_but_unusable_bodies_stop_retries().await;
     suite.drifted_data_is_accepted().await;
+    suite.awkward_authentic_json_is_delivered().await;
     suite.non_utf8_header_values_are_rejected().await;
+    suite.non_ascii_utf8_header_values_are_accepted().await;
     suite.body_of_exactly_the_limit_is_accepted().await;
     suite.body_over_the_limit_is_refused().await;
     suite.get_is_not_allowed().await;
@@ -64,33 +81,30 @@ pub async fn run_suite(app: &impl WebhookTestApp, options: SuiteOptions) {
 /// # Panics
 /// When a valid delivery does not get `500 Webhook receiver is not configured`.
 pub async fn run_unconfigured_suite(app: &impl WebhookTestApp) {
-    let suite = Suite {
-        app,
-        options: SuiteOptions {
-            body_limit: clerk_webhook_core::DEFAULT_BODY_LIMIT,
-            success: SuccessBody::Exact(""),
-        },
-    };
     let delivery = signed(TEST_SECRET, user_created());
-    let response = suite
-        .expect_status(
-            "valid delivery to an app without a WebhookConfig",
-            delivery.request(),
-            500,
-            "Webhook receiver is not configured",
-        )
-        .await;
+    let response = app.send(delivery.request()).await;
+    assert_eq!(
+        (response.status, response.text().as_str()),
+        (500, "Webhook receiver is not configured"),
+        "valid delivery to an app without a WebhookConfig"
+    );
+    let content_type = response.content_type.as_deref().unwrap_or_default();
+    assert!(content_type.starts_with("text/plain"), "{content_type:?}");
     assert_eq!(response.header(DELIVERY_CONTROL_HEADER), None);
 }
 
 struct Suite<'a, A> {
     app: &'a A,
     options: SuiteOptions,
+    observer: Observer,
 }
 
 impl<A: WebhookTestApp> Suite<'_, A> {
-    async fn send(&self, request: TestRequest) -> TestResponse {
-        self.app.send(request).await
+    /// Sends `request` and checks what it left behind for operators (see [`run_suite`]).
+    async fn send(&self, case: &str, request: TestRequest, expect: Expect) -> TestResponse {
+        let (response, seen) = self.observer.observe(self.app.send(request)).await;
+        verdict::check(case, &expect, response.status, &seen);
+        response
     }
 
     async fn expect_accepted(&self, case: &str, delivery: &Delivery) {
@@ -99,7 +113,20 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     }
 
     async fn expect_accepted_request(&self, case: &str, delivery: &Delivery, request: TestRequest) {
-        let response = self.send(request).await;
+        let verdict = Verdict::accepted(delivery);
+        self.expect_handed_over(case, delivery, request, verdict)
+            .await;
+    }
+
+    /// Answered 200 by the handler, which saw `delivery`'s event.
+    async fn expect_handed_over(
+        &self,
+        case: &str,
+        delivery: &Delivery,
+        request: TestRequest,
+        verdict: Verdict,
+    ) {
+        let response = self.send(case, request, Expect::Delivery(verdict)).await;
         assert_eq!(
             response.status,
             200,
@@ -121,10 +148,16 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     }
 
     /// A forgery, or a delivery that cannot be verified: 400 without `webhook-delivery`,
-    /// so Svix keeps retrying (a wrong secret is fixable).
+    /// so Svix keeps retrying (a wrong secret is fixable). Counted `unverified`.
     async fn expect_rejected(&self, case: &str, request: TestRequest) {
+        self.expect_rejected_as(case, request, "unverified").await;
+    }
+
+    /// [`Self::expect_rejected`], counted as `outcome`.
+    async fn expect_rejected_as(&self, case: &str, request: TestRequest, outcome: &'static str) {
+        let expect = Expect::Delivery(Verdict::refused(outcome));
         let response = self
-            .expect_status(case, request, 400, "Error verifying webhook")
+            .expect_status(case, request, 400, "Error verifying webhook", expect)
             .await;
         assert_eq!(
             response.header(DELIVERY_CONTROL_HEADER),
@@ -139,8 +172,9 @@ impl<A: WebhookTestApp> Suite<'_, A> {
         request: TestRequest,
         status: u16,
         body: &str,
+        expect: Expect,
     ) -> TestResponse {
-        let response = self.send(request).await;
+        let response = self.send(case, request, expect).await;
         assert_eq!(
             response.status,
             status,
@@ -236,7 +270,8 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     async fn stale_and_future_timestamps_are_rejected(&self) {
         for (case, offset) in [("stale timestamp", -360), ("future timestamp", 360)] {
             let delivery = signed_at(TEST_SECRET, user_created(), now() + offset);
-            self.expect_rejected(case, delivery.request()).await;
+            self.expect_rejected_as(case, delivery.request(), "stale")
+                .await;
         }
         let mut delivery = signed(TEST_SECRET, user_created());
         delivery.timestamp -= 1;
@@ -257,8 +292,15 @@ impl<A: WebhookTestApp> Suite<'_, A> {
     async fn authentic_but_unusable_bodies_stop_retries(&self) {
         for (case, body) in UNUSABLE_BODIES {
             let delivery = signed(TEST_SECRET, *body);
+            let expect = Expect::Delivery(Verdict::unusable(&delivery));
             let response = self
-                .expect_status(case, delivery.request(), 400, "Invalid webhook payload")
+                .expect_status(
+                    case,
+                    delivery.request(),
+                    400,
+                    "Invalid webhook payload",
+                    expect,
+                )
                 .await;
             assert_eq!(
                 response.header(DELIVERY_CONTROL_HEADER),
@@ -273,7 +315,9 @@ impl<A: WebhookTestApp> Suite<'_, A> {
         assert_eq!(drifted.len(), 3);
         for (case, body) in drifted {
             let delivery = signed(TEST_SECRET, body);
-            self.expect_accepted(case, &delivery).await;
+            let verdict = Verdict::delivered("drifted", &delivery, &event_type_of(&delivery));
+            self.expect_handed_over(case, &delivery, delivery.request(), verdict)
+                .await;
         }
     }
 
@@ -310,6 +354,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
             delivery.request(),
             413,
             "Webhook payload too large",
+            Expect::Delivery(Verdict::refused("too_large")),
         )
         .await;
     }
@@ -321,7 +366,7 @@ impl<A: WebhookTestApp> Suite<'_, A> {
             headers: Vec::new(),
             body: Vec::new(),
         };
-        let response = self.send(request).await;
+        let response = self.send("GET", request, Expect::NotADelivery).await;
         assert!(
             matches!(response.status, 404 | 405),
             "GET: status {}",

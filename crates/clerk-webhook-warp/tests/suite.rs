@@ -24,6 +24,7 @@ async fn warp_meets_the_contract() {
         .and(ClerkWebhook::filter(config))
         .map(echo)
         .recover(WebhookRejection::recover);
+    let routes = clerk_webhook_warp::delivery_span(routes);
     let options = SuiteOptions {
         body_limit: LIMIT,
         success: SuccessBody::EchoTypeAndId,

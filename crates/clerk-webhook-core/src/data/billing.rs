@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::null_as_default;
 
@@ -25,22 +26,26 @@ pub struct PaymentAttempt {
     /// The payer.
     pub payer: Option<BillingPayer>,
     /// Amounts, untyped.
-    pub totals: Option<serde_json::Value>,
+    pub totals: Option<Value>,
     /// Items paid for, untyped.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub subscription_items: Vec<serde_json::Value>,
+    pub subscription_items: Vec<Value>,
     /// When it was paid, Unix milliseconds.
     pub paid_at: Option<i64>,
     /// When it failed, Unix milliseconds.
     pub failed_at: Option<i64>,
     /// Why it failed, untyped.
-    pub failed_reason: Option<serde_json::Value>,
+    pub failed_reason: Option<Value>,
     /// Billing date, Unix milliseconds.
     pub billing_date: Option<i64>,
     /// Creation time, Unix milliseconds.
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// A billing subscription (`subscription.*`).
@@ -76,6 +81,10 @@ pub struct Subscription {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// One plan within a subscription (`subscriptionItem.*`).
@@ -93,7 +102,7 @@ pub struct SubscriptionItem {
     /// The plan's id.
     pub plan_id: Option<String>,
     /// The plan, untyped.
-    pub plan: Option<serde_json::Value>,
+    pub plan: Option<Value>,
     /// The payer.
     pub payer: Option<BillingPayer>,
     /// `month` or `annual`.
@@ -101,7 +110,7 @@ pub struct SubscriptionItem {
     /// Whether this is a free trial.
     pub is_free_trial: Option<bool>,
     /// Seats, untyped.
-    pub seats: Option<serde_json::Value>,
+    pub seats: Option<Value>,
     /// Period start, Unix milliseconds.
     pub period_start: Option<i64>,
     /// Period end, Unix milliseconds.
@@ -110,6 +119,10 @@ pub struct SubscriptionItem {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// Who pays: a user, or an organization.
@@ -132,4 +145,8 @@ pub struct BillingPayer {
     pub email: Option<String>,
     /// Image.
     pub image_url: Option<String>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

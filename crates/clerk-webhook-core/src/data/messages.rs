@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// An email Clerk sent or asked you to send (`email.created`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,7 +30,11 @@ pub struct Email {
     /// Whether Clerk delivered it (false: you must).
     pub delivered_by_clerk: Option<bool>,
     /// Template variables, untyped.
-    pub data: Option<serde_json::Value>,
+    pub data: Option<Value>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// A text message Clerk sent or asked you to send (`sms.created`).
@@ -57,7 +62,23 @@ pub struct SmsMessage {
     /// Whether Clerk delivered it (false: you must).
     pub delivered_by_clerk: Option<bool>,
     /// Template variables, untyped.
-    pub data: Option<serde_json::Value>,
-    /// Creation time, Unix milliseconds.
+    pub data: Option<Value>,
+    /// Creation time, Unix milliseconds, as Clerk's examples name it (its spec says
+    /// `created_at_ms`): read [`SmsMessage::created_at_millis`], which takes either.
     pub created_at: Option<i64>,
+    /// Creation time, Unix milliseconds, as Clerk's spec names it.
+    pub created_at_ms: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl SmsMessage {
+    /// Creation time, Unix milliseconds, under either name: `created_at_ms` (Clerk's spec)
+    /// or `created_at` (Clerk's example).
+    #[must_use]
+    pub fn created_at_millis(&self) -> Option<i64> {
+        self.created_at_ms.or(self.created_at)
+    }
 }

@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::{Metadata, null_as_default};
 
@@ -34,6 +35,10 @@ pub struct Organization {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// A user's membership of an organization (`organizationMembership.*`).
@@ -63,6 +68,10 @@ pub struct OrganizationMembership {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 impl OrganizationMembership {
@@ -95,6 +104,10 @@ pub struct PublicUserData {
     pub has_image: Option<bool>,
     /// Email address or username.
     pub identifier: Option<String>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// An invitation to an organization (`organizationInvitation.*`).
@@ -131,6 +144,10 @@ pub struct OrganizationInvitation {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// A verified email domain of an organization (`organizationDomain.*`).
@@ -150,7 +167,7 @@ pub struct OrganizationDomain {
     /// The address used to verify the domain.
     pub affiliation_email_address: Option<String>,
     /// Verification state, untyped.
-    pub verification: Option<serde_json::Value>,
+    pub verification: Option<Value>,
     /// Pending invitations.
     pub total_pending_invitations: Option<i64>,
     /// Pending suggestions.
@@ -161,6 +178,10 @@ pub struct OrganizationDomain {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// The public fields of an organization.
@@ -177,4 +198,8 @@ pub struct PublicOrganizationData {
     pub image_url: Option<String>,
     /// Whether a logo was uploaded.
     pub has_image: Option<bool>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::null_as_default;
 
@@ -25,6 +26,10 @@ pub struct Role {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// An organization permission (`permission.created`, `permission.updated`).
@@ -48,4 +53,8 @@ pub struct Permission {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::User;
 
@@ -19,7 +20,7 @@ pub struct Session {
     /// `active`, `pending`, `ended`, `removed`, `revoked`, …
     pub status: Option<String>,
     /// Impersonation actor, untyped.
-    pub actor: Option<serde_json::Value>,
+    pub actor: Option<Value>,
     /// The organization last active in this session.
     pub last_active_organization_id: Option<String>,
     /// Where the session was last used.
@@ -34,6 +35,10 @@ pub struct Session {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// Where and on what a session was last active.
@@ -56,4 +61,8 @@ pub struct SessionActivity {
     pub city: Option<String>,
     /// Country, from the IP address.
     pub country: Option<String>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::{Metadata, null_as_default};
 
@@ -44,10 +45,10 @@ pub struct User {
     pub phone_numbers: Vec<PhoneNumber>,
     /// Web3 wallets, untyped.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub web3_wallets: Vec<serde_json::Value>,
+    pub web3_wallets: Vec<Value>,
     /// OAuth accounts, untyped.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub external_accounts: Vec<serde_json::Value>,
+    pub external_accounts: Vec<Value>,
     /// Whether the user has a password.
     pub password_enabled: Option<bool>,
     /// Whether two-factor authentication is on.
@@ -66,6 +67,10 @@ pub struct User {
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 impl User {
@@ -75,7 +80,7 @@ impl User {
         let primary = self.primary_email_address_id.as_deref()?;
         self.email_addresses
             .iter()
-            .find(|email| email.id == primary)
+            .find(|email| email.id.as_deref() == Some(primary))
             .and_then(|email| email.email_address.as_deref())
     }
 
@@ -85,7 +90,7 @@ impl User {
         let primary = self.primary_phone_number_id.as_deref()?;
         self.phone_numbers
             .iter()
-            .find(|phone| phone.id == primary)
+            .find(|phone| phone.id.as_deref() == Some(primary))
             .and_then(|phone| phone.phone_number.as_deref())
     }
 }
@@ -94,22 +99,30 @@ impl User {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct EmailAddress {
-    /// `idn_…`
-    pub id: String,
+    /// `idn_…`. Clerk's spec does not require it.
+    pub id: Option<String>,
     /// The address.
     pub email_address: Option<String>,
     /// Verification state, untyped (`{"status": "verified", "strategy": …}`).
-    pub verification: Option<serde_json::Value>,
+    pub verification: Option<Value>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// One of a user's phone numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PhoneNumber {
-    /// `idn_…`
-    pub id: String,
+    /// `idn_…`. Clerk's spec does not require it.
+    pub id: Option<String>,
     /// The number, E.164.
     pub phone_number: Option<String>,
     /// Verification state, untyped.
-    pub verification: Option<serde_json::Value>,
+    pub verification: Option<Value>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// A waitlist sign-up (`waitlistEntry.created`, `waitlistEntry.updated`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,9 +16,13 @@ pub struct WaitlistEntry {
     /// Whether the entry is locked.
     pub is_locked: Option<bool>,
     /// The invitation sent, untyped.
-    pub invitation: Option<serde_json::Value>,
+    pub invitation: Option<Value>,
     /// Creation time, Unix milliseconds.
     pub created_at: Option<i64>,
     /// Last update, Unix milliseconds.
     pub updated_at: Option<i64>,
+    /// Every field Clerk sent that this model does not type, as sent: nothing is lost,
+    /// and serializing the struct gives them back.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

@@ -58,28 +58,25 @@ pub(super) fn cli_soak_of_2000_mixed_deliveries_passes(server: &Server) {
 }
 
 pub(super) fn dev_delivers_every_event_type_on_the_first_attempt(server: &Server) {
-    use std::sync::Arc;
+    use clerk_webhook_dev::{LocalSvix, MessageStatus};
 
-    use clerk_webhook_cli::dev::sender::ATTEMPT_TIMEOUT;
-    use clerk_webhook_cli::dev::{DevStore, Engine, MessageStatus, Sender, SystemClock};
-
-    let signer = crate::deliveries::verifier(TEST_SECRET);
     let messages = block_on(async {
-        let engine = Engine::start(
-            DevStore::in_memory().await.unwrap(),
-            &server.url(),
-            Sender::new(signer, ATTEMPT_TIMEOUT).unwrap(),
-            Arc::new(SystemClock),
-            1.0,
-            None,
-        )
-        .await
-        .unwrap();
+        let svix = LocalSvix::builder()
+            .endpoint(server.url())
+            .secret(TEST_SECRET)
+            .start()
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
         for event_type in clerk_webhook_core::EVENT_TYPES {
-            engine.create_sample(event_type).await.unwrap();
+            ids.push(svix.send_example(event_type).await.unwrap());
         }
-        assert_eq!(engine.run_due().await.unwrap(), 46);
-        engine.store().messages(None, None, 100).await.unwrap()
+        let mut messages = Vec::new();
+        for id in &ids {
+            let settled = svix.wait_settled(id, std::time::Duration::from_secs(30));
+            messages.push(settled.await.unwrap());
+        }
+        messages
     });
     assert_eq!(messages.len(), 46);
     for message in messages {

@@ -6,15 +6,21 @@
 //! (`delivery_checks`), hostile clients (`hostile`), and the CLI against the server
 //! (`cli_checks`); `server` runs the process and `wire` speaks HTTP/1.1 by hand.
 
+mod awkward_checks;
 mod cli_checks;
 mod delivery_checks;
 mod hostile;
+mod operations_checks;
 mod server;
 mod wire;
 
-use clerk_webhook_core::WebhookError;
+use clerk_webhook_core::{DEVELOPMENT_SECRET, SECRET_PREFIX, WebhookError};
 
 use crate::TEST_SECRET;
+use awkward_checks::{
+    awkward_authentic_json_is_delivered, broken_body_in_its_first_bytes_is_a_read_error,
+    non_ascii_utf8_header_is_accepted,
+};
 use cli_checks::{
     cli_check_passes_every_case, cli_send_of_every_event_type_gets_200,
     cli_soak_of_2000_mixed_deliveries_passes, dev_delivers_every_event_type_on_the_first_attempt,
@@ -30,6 +36,7 @@ use hostile::{
     garbage_is_refused, idle_connections_do_not_block_others, oversized_header_is_refused,
     slowloris_is_closed_while_others_are_served, stalled_body_times_out_while_others_are_served,
 };
+use operations_checks::{json_logs_name_the_delivery, metrics_count_deliveries_on_their_own_port};
 use server::{Server, base_command, free_port};
 
 /// Runs every end-to-end check against the example binary at `binary`.
@@ -80,6 +87,15 @@ const CHECKS: &[Check] = &[
     ),
     ("non-UTF-8 header", non_utf8_header_is_rejected),
     (
+        "awkward authentic JSON",
+        awkward_authentic_json_is_delivered,
+    ),
+    ("non-ASCII UTF-8 header", non_ascii_utf8_header_is_accepted),
+    (
+        "body broken in its first bytes",
+        broken_body_in_its_first_bytes_is_a_read_error,
+    ),
+    (
         "declared oversize",
         declared_oversize_is_refused_before_reading,
     ),
@@ -117,6 +133,8 @@ fn run(binary: &str, env: &[(&str, &str)], header_timeout: HeaderTimeout) {
     startup_fails_cleanly(binary, env, None, &WebhookError::MissingSecret.to_string());
     let malformed = clerk_webhook_core::WebhookVerifier::new("whsec_%%%").unwrap_err();
     startup_fails_cleanly(binary, env, Some("whsec_%%%"), &malformed.to_string());
+    development_secret_is_warned_about_in_either_spelling(binary, env, header_timeout);
+    bad_settings_stop_before_anything_is_logged(binary, env);
 
     let mut env = env.to_vec();
     env.push(("WEBHOOK_BODY_TIMEOUT", "2"));
@@ -144,6 +162,59 @@ fn run(binary: &str, env: &[(&str, &str)], header_timeout: HeaderTimeout) {
     quiet.push(("RUST_LOG", "warn"));
     let server = Server::start(binary, TEST_SECRET, &quiet, header_timeout);
     server.check("RUST_LOG=warn is obeyed", only_warnings_are_logged);
+    drop(server);
+
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let mut operated = env.to_vec();
+    operated.push(("METRICS_ADDR", metrics_addr.as_str()));
+    operated.push(("LOG_FORMAT", "json"));
+    let server = Server::start(binary, TEST_SECRET, &operated, header_timeout);
+    server.check("METRICS_ADDR", metrics_count_deliveries_on_their_own_port);
+    server.check("LOG_FORMAT=json", json_logs_name_the_delivery);
+}
+
+/// A bad `PORT`, `METRICS_ADDR` or `LOG_FORMAT` stops the server with one line on stderr
+/// and exit code 1 before anything is logged (not even the development secret's warning).
+fn bad_settings_stop_before_anything_is_logged(binary: &str, env: &[(&str, &str)]) {
+    for (name, value) in [
+        ("PORT", "nope"),
+        ("METRICS_ADDR", "nope"),
+        ("LOG_FORMAT", "xml"),
+    ] {
+        let mut command = base_command(binary, free_port());
+        command
+            .envs(env.iter().copied())
+            .env("CLERK_WEBHOOK_SIGNING_SECRET", DEVELOPMENT_SECRET)
+            .env(name, value);
+        let output = command.output().expect("the example binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{name}={value}: exit code\n{stderr}{stdout}"
+        );
+        assert!(
+            lines.len() == 1 && lines[0].starts_with(&format!("Invalid {name} \"{value}\"")),
+            "{name}={value}: one line naming the setting on stderr: {lines:?}"
+        );
+        assert_eq!(stdout.trim(), "", "{name}={value}: nothing logged first");
+    }
+}
+
+/// The public development secret, given as bare base64 (the same key as its `whsec_`
+/// spelling): the server must still warn at start-up.
+fn development_secret_is_warned_about_in_either_spelling(
+    binary: &str,
+    env: &[(&str, &str)],
+    header_timeout: HeaderTimeout,
+) {
+    let bare = DEVELOPMENT_SECRET.trim_start_matches(SECRET_PREFIX);
+    let server = Server::start(binary, bare, env, header_timeout);
+    server.check("bare development secret", |server| {
+        server.wait_for_log("Running with the public development secret");
+    });
 }
 
 /// Starts the binary without a usable secret: it must exit 1 with the error as its only
