@@ -236,6 +236,81 @@ impl ClerkApi {
             .append_pair("limit", &limit.to_string())
             .append_pair("offset", &offset.to_string())
             .append_pair("order_by", "+created_at");
+        match self.fetch(&url).await? {
+            Fetched::Found(body) => parse_page(&url, &body),
+            Fetched::NotFound => Err(PageError::Incomplete(format!("{url} answered 404"))),
+        }
+    }
+
+    /// Asks Clerk whether one mirrored object still exists, before a prune tombstones it:
+    /// `GET /v1/users/{id}` or `/v1/organizations/{id}`; for a membership, the
+    /// organization's memberships of its user. `row` is the stored row (a membership's
+    /// `organization_id` and `user_id` come from it).
+    pub(crate) async fn presence(
+        &self,
+        resource: Resource,
+        row: &serde_json::Value,
+    ) -> Result<Presence, PageError> {
+        let text = |name: &str| row.get(name).and_then(serde_json::Value::as_str);
+        let id = text("id").unwrap_or_default();
+        let mut url = self.base.clone();
+        let unknown =
+            |what: &str| PageError::Incomplete(format!("cannot ask Clerk about {id}: {what}"));
+        let mut segments = |parts: &[&str]| {
+            url.path_segments_mut()
+                .map(|mut path| {
+                    path.clear().extend(parts);
+                })
+                .map_err(|()| unknown("the API URL cannot hold a path"))
+        };
+        match resource {
+            Resource::Users => segments(&["v1", "users", id])?,
+            Resource::Organizations => segments(&["v1", "organizations", id])?,
+            Resource::OrganizationMemberships => {
+                let (Some(organization), Some(user)) = (text("organization_id"), text("user_id"))
+                else {
+                    return Err(unknown("the row names no organization_id or user_id"));
+                };
+                segments(&["v1", "organizations", organization, "memberships"])?;
+                url.query_pairs_mut()
+                    .append_pair("user_id", user)
+                    .append_pair("limit", &MAX_PAGE_SIZE.to_string());
+            }
+        }
+        let body = match self.fetch(&url).await? {
+            Fetched::NotFound => return Ok(Presence::Gone),
+            Fetched::Found(body) => body,
+        };
+        if resource != Resource::OrganizationMemberships {
+            return serde_json::from_slice::<Box<RawValue>>(&body)
+                .map(Presence::Present)
+                .map_err(|error| {
+                    PageError::Incomplete(format!(
+                        "{url} answered something that is not JSON: {error}"
+                    ))
+                });
+        }
+        // The membership is there if the organization lists it for its user.
+        let page = parse_page(&url, &body)?;
+        #[derive(Deserialize)]
+        struct Id<'a> {
+            #[serde(borrow)]
+            id: Option<std::borrow::Cow<'a, str>>,
+        }
+        Ok(page
+            .items
+            .into_iter()
+            .find(|item| {
+                serde_json::from_str::<Id<'_>>(item.get())
+                    .is_ok_and(|found| found.id.as_deref() == Some(id))
+            })
+            .map_or(Presence::Gone, Presence::Present))
+    }
+
+    /// GET `url`, retried as the policy says: 429 (honouring `Retry-After`), 5xx,
+    /// connection errors and timeouts are retried; 401/403 stop everything; 404 is an
+    /// answer; any other status makes this listing incomplete.
+    async fn fetch(&self, url: &reqwest::Url) -> Result<Fetched, PageError> {
         let mut delay = self.retry.first_delay;
         let mut last_failure = String::new();
         for attempt in 1..=self.retry.max_attempts.max(1) {
@@ -247,7 +322,12 @@ impl ClerkApi {
                 .await
             {
                 Ok(response) => match response.status().as_u16() {
-                    200..=299 => return Self::parse(response).await,
+                    200..=299 => {
+                        return response.bytes().await.map(Fetched::Found).map_err(|error| {
+                            PageError::Incomplete(format!("{url}: {}", root_cause(&error)))
+                        });
+                    }
+                    404 => return Ok(Fetched::NotFound),
                     status @ (401 | 403) => {
                         return Err(PageError::Fatal(BackfillError::Unauthorized {
                             status,
@@ -277,13 +357,18 @@ impl ClerkApi {
                     delay
                 }
             };
-            tracing::warn!(
-                resource = %resource, offset, attempt, failure = %last_failure, wait = ?wait,
-                "Backend API page failed; retrying"
-            );
             if attempt < self.retry.max_attempts {
+                tracing::warn!(
+                    url = %url, attempt, failure = %last_failure, wait = ?wait,
+                    "Backend API request failed; retrying"
+                );
                 tokio::time::sleep(wait).await;
                 delay = delay.saturating_mul(2);
+            } else {
+                tracing::warn!(
+                    url = %url, attempt, failure = %last_failure,
+                    "Backend API request failed; giving up"
+                );
             }
         }
         Err(PageError::Incomplete(format!(
@@ -291,31 +376,40 @@ impl ClerkApi {
             self.retry.max_attempts
         )))
     }
+}
 
-    async fn parse(response: reqwest::Response) -> Result<Page, PageError> {
-        let url = response.url().to_string();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| PageError::Incomplete(format!("{url}: {}", root_cause(&error))))?;
-        // Untagged enums cannot hold `RawValue`s: tell the two shapes apart by their first
-        // byte.
-        let parsed = match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
-            Some(b'[') => serde_json::from_slice::<Vec<Box<RawValue>>>(&body).map(|items| Page {
-                items,
-                total_count: None,
-            }),
-            _ => serde_json::from_slice::<Paginated>(&body).map(|page| Page {
-                items: page.data,
-                total_count: page.total_count,
-            }),
-        };
-        parsed.map_err(|error| {
-            PageError::Incomplete(format!(
-                "{url} answered something that is not a listing: {error}"
-            ))
-        })
-    }
+/// What a GET found.
+enum Fetched {
+    Found(bytes::Bytes),
+    NotFound,
+}
+
+/// Whether Clerk still has an object.
+pub(crate) enum Presence {
+    /// 404, or a membership its organization no longer lists.
+    Gone,
+    /// Still there, as Clerk answered it.
+    Present(Box<RawValue>),
+}
+
+fn parse_page(url: &reqwest::Url, body: &[u8]) -> Result<Page, PageError> {
+    // Untagged enums cannot hold `RawValue`s: tell the two shapes apart by their first
+    // byte.
+    let parsed = match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        Some(b'[') => serde_json::from_slice::<Vec<Box<RawValue>>>(body).map(|items| Page {
+            items,
+            total_count: None,
+        }),
+        _ => serde_json::from_slice::<Paginated>(body).map(|page| Page {
+            items: page.data,
+            total_count: page.total_count,
+        }),
+    };
+    parsed.map_err(|error| {
+        PageError::Incomplete(format!(
+            "{url} answered something that is not a listing: {error}"
+        ))
+    })
 }
 
 /// `Retry-After` in seconds (the form Clerk sends); an HTTP date is not honoured.

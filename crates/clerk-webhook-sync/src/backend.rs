@@ -44,6 +44,36 @@ impl Backend {
         }
     }
 
+    /// The most bind parameters one statement may hold: SQLite's
+    /// `SQLITE_MAX_VARIABLE_NUMBER` in the bundled build (32,766), PostgreSQL's protocol
+    /// limit (65,535).
+    pub(crate) fn max_bind_parameters(self) -> usize {
+        match self {
+            Self::Sqlite => 32_766,
+            Self::Postgres => 65_535,
+        }
+    }
+
+    /// The `n`th bind parameter (from 1) of a statement that uses each of its parameters
+    /// once, in order: `$n` on PostgreSQL, a bare `?` on SQLite. (SQLite looks a named or
+    /// numbered parameter up by a linear scan, which makes a statement with thousands of
+    /// them quadratic to prepare and to bind: most of a page's time.)
+    pub(crate) fn param(self, n: usize) -> String {
+        match self {
+            Self::Sqlite => "?".to_owned(),
+            Self::Postgres => format!("${n}"),
+        }
+    }
+
+    /// The schema of temporary tables, to name one without ever reaching a table of the
+    /// same name in the application's schema.
+    pub(crate) fn temp_schema(self) -> &'static str {
+        match self {
+            Self::Sqlite => "temp",
+            Self::Postgres => "pg_temp",
+        }
+    }
+
     /// Adds what the URL needs: SQLite creates the file when missing.
     pub(crate) fn connect_url(self, url: &str) -> String {
         match self {

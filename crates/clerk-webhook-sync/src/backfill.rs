@@ -4,12 +4,15 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use clerk_webhook_core::ClerkEvent;
+use sqlx::AnyConnection;
 
-use crate::api::{ClerkApi, MAX_PAGE_SIZE, PageError, Resource};
-use crate::error::BackfillError;
-use crate::outcome::SyncOutcome;
-use crate::store::{SyncStore, now_millis};
+use crate::api::{ClerkApi, MAX_PAGE_SIZE, PageError, Presence, Resource};
+use crate::error::{BackfillError, SyncError};
+use crate::hook::SyncHook;
+use crate::listed_ids::{self, CANDIDATES_PER_BATCH};
+use crate::listed_page::{ListedObject, PageCounts, Unfit};
+use crate::prefetch::PageFetch;
+use crate::store::{SyncStore, now_millis, row_json};
 use crate::tables::{MEMBERSHIPS, ORGANIZATIONS, Table, USERS};
 
 /// A prune spares rows Clerk changed less than this long before the run started, so that
@@ -54,7 +57,11 @@ pub struct ResourceReport {
     pub unchanged: usize,
     /// Listed objects that do not fit this version's types: not applied.
     pub unfit: usize,
-    /// Rows tombstoned by `prune`.
+    /// Rows absent from the listing that Clerk still has when asked one by one before a
+    /// prune: applied through the guards, never pruned.
+    pub present: usize,
+    /// Rows tombstoned by `prune`: absent from the listing, and Clerk answered that they
+    /// are gone.
     pub pruned: u64,
     /// Paging anomalies (a page shorter than asked before `total_count`), each reported;
     /// with any, nothing is pruned.
@@ -73,18 +80,30 @@ impl ResourceReport {
             stale: 0,
             unchanged: 0,
             unfit: 0,
+            present: 0,
             pruned: 0,
             anomalies: Vec::new(),
             incomplete: None,
         }
     }
 
-    fn count(&mut self, outcome: SyncOutcome) {
-        match outcome {
-            SyncOutcome::Inserted => self.inserted += 1,
-            SyncOutcome::Updated => self.updated += 1,
-            SyncOutcome::Unchanged => self.unchanged += 1,
-            _ => self.stale += 1,
+    /// Adds what one committed page did.
+    fn add(&mut self, counts: PageCounts) {
+        self.inserted += counts.inserted;
+        self.updated += counts.updated;
+        self.stale += counts.stale;
+        self.unchanged += counts.unchanged;
+        for unfit in counts.unfit {
+            self.unfit += 1;
+            match unfit {
+                Unfit::NotJson(error) => self
+                    .anomalies
+                    .push(format!("a listed object is not JSON: {error}")),
+                Unfit::Unstorable(error) if self.unfit == 1 => self.anomalies.push(format!(
+                    "objects that cannot be applied were not (first: {error}); upgrade clerk-webhook-core"
+                )),
+                Unfit::Unstorable(_) => {}
+            }
         }
     }
 }
@@ -119,13 +138,21 @@ impl fmt::Display for BackfillReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<26} {:>7} {:>8} {:>7} {:>6} {:>9} {:>5} {:>6}",
-            "resource", "listed", "inserted", "updated", "stale", "unchanged", "unfit", "pruned"
+            "{:<26} {:>7} {:>8} {:>7} {:>6} {:>9} {:>5} {:>7} {:>6}",
+            "resource",
+            "listed",
+            "inserted",
+            "updated",
+            "stale",
+            "unchanged",
+            "unfit",
+            "present",
+            "pruned"
         )?;
         for r in &self.resources {
             writeln!(
                 f,
-                "{:<26} {:>7} {:>8} {:>7} {:>6} {:>9} {:>5} {:>6}",
+                "{:<26} {:>7} {:>8} {:>7} {:>6} {:>9} {:>5} {:>7} {:>6}",
                 r.resource.to_string(),
                 r.listed,
                 r.inserted,
@@ -133,6 +160,7 @@ impl fmt::Display for BackfillReport {
                 r.stale,
                 r.unchanged,
                 r.unfit,
+                r.present,
                 r.pruned
             )?;
         }
@@ -144,18 +172,25 @@ impl fmt::Display for BackfillReport {
                 writeln!(f, "{}: listing INCOMPLETE: {reason}", r.resource)?;
             }
         }
+        let stopped_at = self.resources.last().map(|r| r.resource);
+        for resource in Resource::ALL {
+            if self.resource(resource).is_none() {
+                let after = stopped_at.map_or_else(String::new, |at| format!(" after {at}"));
+                writeln!(f, "{resource}: NOT LISTED: the backfill stopped{after}")?;
+            }
+        }
         if self.is_complete() {
             write!(f, "Backfill complete.")
         } else {
             write!(
                 f,
-                "Backfill INCOMPLETE: what was listed is applied, nothing was pruned where the listing was incomplete; run it again."
+                "Backfill INCOMPLETE: what was listed is applied; nothing was pruned where a listing was incomplete or not reached. Fix what the lines above say (Clerk's API unreachable, rate-limited or answering errors), then run it again: a rerun applies only what changed."
             )
         }
     }
 }
 
-impl SyncStore {
+impl<H: SyncHook> SyncStore<H> {
     /// Reads every user, organization and membership from Clerk's Backend API and applies
     /// each through the same guarded upserts as a webhook: a listed copy never overwrites a
     /// newer row and never resurrects a tombstone, so a backfill is safe while deliveries
@@ -177,54 +212,42 @@ impl SyncStore {
         mut progress: impl FnMut(Resource, usize, Option<u64>),
     ) -> Result<BackfillReport, BackfillError> {
         let started_at = now_millis();
-        let limit = options.page_size.clamp(1, MAX_PAGE_SIZE);
         let mut report = BackfillReport::default();
+        // The backfill's own connection: its pages' transactions, and the temporary table
+        // of the ids listed.
+        let mut connection = self.pool().acquire().await.map_err(SyncError::from)?;
         for resource in Resource::ALL {
             let mut listed = ResourceReport::new(resource);
-            let mut seen = HashSet::new();
-            loop {
-                let offset = listed.listed;
-                let page = match api.page(resource, limit, offset).await {
-                    Ok(page) => page,
-                    Err(PageError::Fatal(error)) => return Err(error),
-                    Err(PageError::Incomplete(reason)) => {
-                        listed.incomplete = Some(reason);
-                        break;
-                    }
-                };
-                let count = page.items.len();
-                for item in &page.items {
-                    self.apply_listed_item(resource, item.get(), &mut listed, &mut seen)
-                        .await?;
-                }
-                listed.listed += count;
-                progress(resource, listed.listed, page.total_count);
-                // A full page means there may be more; with a total_count, a short page
-                // before reaching it is an anomaly (objects moved between pages).
-                let more = match page.total_count {
-                    Some(total) if listed.listed as u64 >= total => false,
-                    Some(total) if count < limit => {
-                        listed.anomalies.push(format!(
-                            "the page at offset {offset} held {count} of {limit} objects, but total_count is {total} and only {} were listed: objects may have moved between pages (deleted meanwhile?)",
-                            listed.listed
-                        ));
-                        false
-                    }
-                    _ => count == limit,
-                };
-                if !more {
-                    break;
-                }
-            }
-            if options.prune && listed.incomplete.is_none() && listed.anomalies.is_empty() {
-                listed.pruned = self
-                    .prune(resource, &seen, started_at - PRUNE_MARGIN_MS)
-                    .await?;
-            }
+            listed_ids::start(&mut connection, self.backend()).await?;
+            let run = self
+                .list_and_prune(
+                    &mut connection,
+                    api,
+                    resource,
+                    options,
+                    started_at - PRUNE_MARGIN_MS,
+                    &mut listed,
+                    &mut progress,
+                )
+                .await;
+            let dropped = listed_ids::finish(&mut connection, self.backend()).await;
+            run?;
+            dropped?;
             let stopped = listed.incomplete.is_some();
+            for (outcome, count) in [
+                ("inserted", listed.inserted),
+                ("updated", listed.updated),
+                ("stale", listed.stale),
+                ("unchanged", listed.unchanged),
+                ("unfit", listed.unfit),
+                ("present", listed.present),
+            ] {
+                crate::metrics::backfilled(resource, outcome, count as u64);
+            }
+            crate::metrics::backfilled(resource, "pruned", listed.pruned);
             tracing::info!(resource = %resource, listed = listed.listed, inserted = listed.inserted,
                 updated = listed.updated, stale = listed.stale, unchanged = listed.unchanged,
-                pruned = listed.pruned, complete = !stopped, "Backfilled");
+                present = listed.present, pruned = listed.pruned, complete = !stopped, "Backfilled");
             report.resources.push(listed);
             if stopped {
                 break;
@@ -233,42 +256,193 @@ impl SyncStore {
         Ok(report)
     }
 
-    async fn apply_listed_item(
+    /// Lists `resource` and applies it; then, with `options.prune`, after a complete
+    /// listing without anomalies, prunes what it did not contain.
+    #[allow(clippy::too_many_arguments)] // The run's state, passed down once.
+    async fn list_and_prune(
         &self,
+        connection: &mut AnyConnection,
+        api: &ClerkApi,
         resource: Resource,
-        json: &str,
-        report: &mut ResourceReport,
-        seen: &mut HashSet<String>,
+        options: &BackfillOptions,
+        cutoff: i64,
+        listed: &mut ResourceReport,
+        progress: &mut impl FnMut(Resource, usize, Option<u64>),
     ) -> Result<(), BackfillError> {
-        match ClerkEvent::from_data(resource.event_type(), json) {
-            Ok(event) if event.mismatch().is_none() => {
-                if let Some(id) = event.data_id() {
-                    seen.insert(id.to_owned());
+        self.list(
+            connection,
+            api,
+            resource,
+            options.page_size,
+            listed,
+            progress,
+        )
+        .await?;
+        if options.prune && listed.incomplete.is_none() && listed.anomalies.is_empty() {
+            self.prune(connection, api, resource, cutoff, listed)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Lists `resource` to its end and applies every object, a page per transaction; the
+    /// ids listed go to the temporary table on `connection` ([`listed_ids`]).
+    ///
+    /// Paging is by offset in `created_at` order, and an object deleted in Clerk between
+    /// two pages moves every later one down a place. So each page after the first starts a
+    /// little before where the previous one ended ([`overlap`]), and is used only if it
+    /// holds an object already listed (its *anchor*): then nothing between the two pages
+    /// was skipped. A page without one (more deletions than the overlap) is asked again
+    /// from further back, doubling the overlap, down to offset 0 if need be. Objects listed
+    /// twice are applied once. An object live for the whole run is therefore always
+    /// listed; one created during the run comes last, or through its webhook.
+    ///
+    /// The next page is fetched while the current one is applied: its offset is known as
+    /// soon as the current page is (the overlap before where it ends).
+    async fn list(
+        &self,
+        connection: &mut AnyConnection,
+        api: &ClerkApi,
+        resource: Resource,
+        page_size: usize,
+        listed: &mut ResourceReport,
+        progress: &mut impl FnMut(Resource, usize, Option<u64>),
+    ) -> Result<(), BackfillError> {
+        let backend = self.backend();
+        let limit = page_size.clamp(MIN_PAGE_SIZE, MAX_PAGE_SIZE);
+        let base_overlap = overlap(limit);
+        // Where the next unlisted object is expected; how far before it to start.
+        let (mut cursor, mut back) = (0_usize, 0_usize);
+        let mut next = Some(PageFetch::start(api, resource, limit, 0));
+        while let Some(fetch) = next.take() {
+            let page = match fetch.finish().await {
+                Ok(page) => page,
+                Err(PageError::Fatal(error)) => return Err(error),
+                Err(PageError::Incomplete(reason)) => {
+                    listed.incomplete = Some(reason);
+                    break;
                 }
-                report.count(self.apply_listed(&event, json).await?);
+            };
+            let offset = page.offset;
+            let ids: Vec<&str> = page.objects.iter().filter_map(ListedObject::id).collect();
+            let before = listed_ids::among(connection, backend, &ids).await?;
+            if offset > 0 && before.is_empty() {
+                // Objects before this offset were deleted meanwhile: go further back.
+                back = (back * 2).max(base_overlap);
+                let offset = cursor.saturating_sub(back);
+                tracing::info!(resource = %resource, offset, back, "Objects moved between pages (deleted in Clerk meanwhile?): listing again from further back");
+                next = Some(PageFetch::start(api, resource, limit, offset));
+                continue;
             }
-            Ok(event) => {
-                if let Some(id) = event.data_id() {
-                    // It exists in Clerk: never prune it, even if it cannot be applied.
-                    seen.insert(id.to_owned());
-                }
-                report.unfit += 1;
-                if report.unfit == 1 {
-                    report.anomalies.push(format!(
-                        "objects that do not fit this version's types were not applied (first: {}); upgrade clerk-webhook-core",
-                        event.mismatch().unwrap_or_default()
+            let count = page.objects.len();
+            cursor = offset + count;
+            back = base_overlap;
+            if count >= limit {
+                next = Some(PageFetch::start(api, resource, limit, cursor - back));
+            }
+            let mut in_page = HashSet::new();
+            let fresh: Vec<bool> = page
+                .objects
+                .iter()
+                .map(|object| {
+                    object
+                        .id()
+                        .is_none_or(|id| !before.contains(id) && in_page.insert(id.to_owned()))
+                })
+                .collect();
+            let objects: Vec<ListedObject> = page
+                .objects
+                .into_iter()
+                .zip(fresh)
+                .filter_map(|(object, fresh)| fresh.then_some(object))
+                .collect();
+            listed.listed += objects.len();
+            listed.add(self.apply_page(connection, resource, &objects).await?);
+            progress(resource, listed.listed, page.total_count);
+            if count < limit {
+                // The end. With a total_count, a short page before reaching it is an
+                // anomaly: the listing contradicts itself.
+                if let Some(total) = page.total_count
+                    && (cursor as u64) < total
+                {
+                    listed.anomalies.push(format!(
+                        "the page at offset {offset} held {count} of {limit} objects, but total_count is {total}: the listing ended early"
                     ));
                 }
-            }
-            Err(error) => {
-                report.unfit += 1;
-                report
-                    .anomalies
-                    .push(format!("a listed object is not JSON: {error}"));
             }
         }
         Ok(())
     }
+
+    /// After a complete listing: asks Clerk about each live row the listing did not
+    /// contain (changed before `cutoff`), and tombstones it only when Clerk answers that
+    /// it is gone. One Clerk still has (the listing missed it) is applied instead. A row
+    /// Clerk could not be asked about is kept, and the listing reported incomplete.
+    ///
+    /// The candidates come from one set-based statement at a time (live rows without a
+    /// listed id, a batch at a time by id), never from ids held in memory.
+    async fn prune(
+        &self,
+        connection: &mut AnyConnection,
+        api: &ClerkApi,
+        resource: Resource,
+        cutoff: i64,
+        report: &mut ResourceReport,
+    ) -> Result<(), BackfillError> {
+        let table = table_of(resource);
+        let mut after = String::new();
+        loop {
+            let rows = listed_ids::unlisted(
+                connection,
+                self.backend(),
+                table,
+                self.sql(table),
+                cutoff,
+                &after,
+            )
+            .await?;
+            for row in &rows {
+                let row = row_json(table, row)?;
+                let id = row["id"].as_str().unwrap_or_default();
+                match api.presence(resource, &row).await {
+                    Ok(Presence::Gone) => {
+                        if self.prune_one(resource, id, cutoff).await? {
+                            report.pruned += 1;
+                        }
+                    }
+                    Ok(Presence::Present(object)) => {
+                        tracing::warn!(resource = %resource, id, "Absent from the listing but Clerk still has it: applied, not pruned");
+                        report.present += 1;
+                        let object = ListedObject::parse(resource, object);
+                        let counts = self
+                            .apply_page(connection, resource, std::slice::from_ref(&object))
+                            .await?;
+                        report.add(counts);
+                    }
+                    Err(PageError::Fatal(error)) => return Err(error),
+                    Err(PageError::Incomplete(reason)) => {
+                        report.incomplete = Some(format!(
+                            "could not confirm with Clerk that {id} is gone, so it and the rest were not pruned: {reason}"
+                        ));
+                        return Ok(());
+                    }
+                }
+                after = id.to_owned();
+            }
+            if rows.len() < CANDIDATES_PER_BATCH {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The smallest page a backfill asks for: a page must hold more than its overlap.
+pub const MIN_PAGE_SIZE: usize = 2;
+
+/// How many objects each page re-reads from the previous one: about 2 % (10 of 500),
+/// enough for as many deletions between two pages, and at least one.
+fn overlap(limit: usize) -> usize {
+    (limit / 50).clamp(1, limit - 1)
 }
 
 /// The table a resource is mirrored into.

@@ -84,9 +84,15 @@ impl Change {
                 } else {
                     &ORGANIZATIONS
                 };
-                Self::Tombstone {
-                    table,
-                    id: stub.id.clone(),
+                // Clerk's spec lets `id` be absent: without it there is nothing to delete.
+                match &stub.id {
+                    Some(id) => Self::Tombstone {
+                        table,
+                        id: id.clone(),
+                    },
+                    None => Self::Quarantine {
+                        error: "a deletion without data.id".to_owned(),
+                    },
                 }
             }
             ClerkEvent::OrganizationCreated(org) | ClerkEvent::OrganizationUpdated(org) => {

@@ -19,6 +19,13 @@ pub enum SyncError {
     /// Any database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database did not answer in time (see
+    /// [`StoreOptions::wait`](crate::StoreOptions::wait)); nothing was committed.
+    #[error("the database did not answer within {0:?}")]
+    TimedOut(std::time::Duration),
+    /// The [`SyncHook`](crate::SyncHook) failed; the delivery was rolled back with it.
+    #[error("the sync hook failed: {0}")]
+    Hook(#[source] crate::HookError),
 }
 
 /// Why a backfill could not run at all. (A listing that stops part-way is not an error: the

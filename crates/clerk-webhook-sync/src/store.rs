@@ -1,6 +1,8 @@
 //! [`SyncStore`]: applies events to the mirrored tables, one transaction per delivery.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clerk_webhook_core::ClerkEvent;
 use sqlx::AnyConnection;
@@ -9,13 +11,12 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 // values always go through bind parameters.
 use sqlx::{AnyPool, AssertSqlSafe, Executor as _, Row as _};
 
-use std::collections::HashSet;
-
 use crate::api::Resource;
 use crate::backend::Backend;
 use crate::backfill::table_of;
 use crate::change::{Bind, Change, SyncEvent, timestamp_millis};
 use crate::error::SyncError;
+use crate::hook::{ChangeKind, MirrorChange, Mirrored, SyncHook};
 use crate::outcome::SyncOutcome;
 use crate::replay::{ParsedBody, Quarantined, ReplayOutcome, ReplayReport, ReplayedDelivery};
 use crate::tables::{Kind, MEMBERSHIPS, ORGANIZATIONS, Table, TableSql, USERS};
@@ -26,6 +27,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://clerk-sync.db";
 const QUARANTINE: &str = "INSERT INTO clerk_webhook_quarantine (svix_id, event_type, error, body, received_at) \
      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (svix_id) DO NOTHING";
 
+/// The reason a delivery holding a NUL character is quarantined on PostgreSQL.
+const NUL_IN_DATA: &str = "data holds a NUL character (\\u0000), which PostgreSQL cannot store in TEXT or JSONB; kept as received";
+
 const RECORD_DELIVERY: &str = "INSERT INTO clerk_webhook_deliveries (svix_id, event_type, received_at) \
      VALUES ($1, $2, $3) ON CONFLICT (svix_id) DO NOTHING";
 
@@ -33,39 +37,115 @@ const RECORD_DELIVERY: &str = "INSERT INTO clerk_webhook_deliveries (svix_id, ev
 ///
 /// Cloning is cheap (the pool is shared). Every [`apply`](Self::apply) runs in one
 /// transaction with the delivery ledger: it commits entirely or not at all.
-#[derive(Debug, Clone)]
-pub struct SyncStore {
+///
+/// With a [`SyncHook`] ([`with_hook`](Self::with_hook)), your own code runs in that same
+/// transaction for every row the mirror changes.
+pub struct SyncStore<H = ()> {
     pool: AnyPool,
     backend: Backend,
     users: TableSql,
     organizations: TableSql,
     memberships: TableSql,
+    hook: Arc<H>,
+    wait: Duration,
+}
+
+/// How long the store waits on its database by default: for a connection, for SQLite's
+/// write lock, and for one whole delivery. Svix gives up after 15 s; an answer must come
+/// before that, and a 503 is better than a late 200.
+pub const DEFAULT_DATABASE_WAIT: Duration = Duration::from_secs(5);
+
+/// How to connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreOptions {
+    /// The longest wait on the database: a pool connection (PostgreSQL down: no new
+    /// connection), SQLite's write lock (busy timeout), and one whole
+    /// [`apply`](SyncStore::apply), after which it fails with [`SyncError::TimedOut`] and
+    /// nothing is committed.
+    pub wait: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            wait: DEFAULT_DATABASE_WAIT,
+        }
+    }
+}
+
+impl StoreOptions {
+    /// Options waiting at most `wait`.
+    #[must_use]
+    pub fn with_wait(wait: Duration) -> Self {
+        Self { wait }
+    }
+}
+
+impl<H> Clone for SyncStore<H> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            backend: self.backend,
+            users: self.users.clone(),
+            organizations: self.organizations.clone(),
+            memberships: self.memberships.clone(),
+            hook: Arc::clone(&self.hook),
+            wait: self.wait,
+        }
+    }
+}
+
+impl<H> fmt::Debug for SyncStore<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncStore")
+            .field("backend", &self.backend)
+            .field("hook", &std::any::type_name::<H>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SyncStore {
     /// Connects to `url` (`sqlite://path.db`, created if missing, WAL mode; or
-    /// `postgres://…`) and creates the tables with the embedded migrations.
+    /// `postgres://…`) and creates the tables with the embedded migrations, waiting at
+    /// most [`DEFAULT_DATABASE_WAIT`] on the database at a time.
     ///
     /// # Errors
     /// [`SyncError`] when the URL, the connection or a migration fails.
     pub async fn connect(url: &str) -> Result<Self, SyncError> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// [`connect`](Self::connect) with options.
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    pub async fn connect_with(url: &str, store_options: &StoreOptions) -> Result<Self, SyncError> {
         let backend = Backend::of_url(url)?;
         sqlx::any::install_default_drivers();
-        let mut options = AnyPoolOptions::new().max_connections(match backend {
-            Backend::Sqlite => 4,
-            Backend::Postgres => 16,
-        });
+        let wait = store_options.wait;
+        let mut options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(wait);
         if backend == Backend::Sqlite {
-            options = options.after_connect(|connection, _| {
+            let busy_timeout = format!("PRAGMA busy_timeout = {}", wait.as_millis());
+            options = options.after_connect(move |connection, _| {
+                let busy_timeout = busy_timeout.clone();
                 Box::pin(async move {
                     connection.execute("PRAGMA journal_mode = WAL").await?;
-                    connection.execute("PRAGMA busy_timeout = 30000").await?;
+                    connection.execute(AssertSqlSafe(busy_timeout)).await?;
                     Ok(())
                 })
             });
         }
         let pool = options.connect(&backend.connect_url(url)).await?;
-        Self::with_pool(pool, backend).await
+        let mut store = Self::with_pool(pool, backend).await?;
+        store.wait = wait;
+        store.refresh_quarantine_gauge().await;
+        Ok(store)
     }
 
     /// Uses an existing pool (for example one whose connections set a PostgreSQL
@@ -74,17 +154,53 @@ impl SyncStore {
     /// # Errors
     /// [`SyncError::Migrate`].
     pub async fn with_pool(pool: AnyPool, backend: Backend) -> Result<Self, SyncError> {
-        match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
-        }
+        migrate(&pool, backend).await?;
         Ok(Self {
             users: USERS.sql(backend),
             organizations: ORGANIZATIONS.sql(backend),
             memberships: MEMBERSHIPS.sql(backend),
             pool,
             backend,
+            hook: Arc::new(()),
+            wait: DEFAULT_DATABASE_WAIT,
         })
+    }
+}
+
+impl<H: SyncHook> SyncStore<H> {
+    /// The same store with `hook` run inside every transaction that changes the mirror:
+    /// see [`SyncHook`].
+    #[must_use]
+    pub fn with_hook<K: SyncHook>(self, hook: K) -> SyncStore<K> {
+        SyncStore {
+            pool: self.pool,
+            backend: self.backend,
+            users: self.users,
+            organizations: self.organizations,
+            memberships: self.memberships,
+            hook: Arc::new(hook),
+            wait: self.wait,
+        }
+    }
+
+    /// The hook.
+    #[must_use]
+    pub fn hook(&self) -> &H {
+        &self.hook
+    }
+
+    /// Runs your own migrations (for the tables a [`SyncHook`] writes) as safely as the
+    /// store's own: several processes may start together on a fresh database. They are
+    /// recorded in sqlx's default `_sqlx_migrations`; the store's own are recorded in
+    /// `_clerk_sync_migrations`, so the two never collide.
+    ///
+    /// # Errors
+    /// [`SyncError::Migrate`].
+    pub async fn run_migrations(
+        &self,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> Result<(), SyncError> {
+        run_migrator(migrator, &self.pool).await
     }
 
     /// The backend in use.
@@ -107,6 +223,18 @@ impl SyncStore {
         self.apply_at(event, now_millis()).await
     }
 
+    /// Whether the database answers `SELECT 1` within `timeout` (a readiness probe).
+    ///
+    /// # Errors
+    /// [`SyncError::TimedOut`] or [`SyncError::Database`].
+    pub async fn ping(&self, timeout: Duration) -> Result<(), SyncError> {
+        let ping = sqlx::query("SELECT 1").execute(&self.pool);
+        match tokio::time::timeout(timeout, ping).await {
+            Ok(answer) => answer.map(drop).map_err(SyncError::from),
+            Err(_) => Err(SyncError::TimedOut(timeout)),
+        }
+    }
+
     /// [`apply`](Self::apply) with the receive time given, in Unix milliseconds.
     ///
     /// # Errors
@@ -116,10 +244,44 @@ impl SyncStore {
         event: SyncEvent<'_>,
         received_at: i64,
     ) -> Result<SyncOutcome, SyncError> {
+        // Dropped at the deadline, the transaction rolls back: nothing is committed.
+        let outcome =
+            tokio::time::timeout(self.wait, self.apply_in_transaction(event, received_at))
+                .await
+                .unwrap_or(Err(SyncError::TimedOut(self.wait)))?;
+        let lag_ms = event
+            .timestamp
+            .map(|timestamp| now_millis() - timestamp_millis(timestamp));
+        crate::metrics::delivery(event.event.event_type(), outcome, lag_ms);
+        if outcome == SyncOutcome::Quarantined {
+            self.refresh_quarantine_gauge().await;
+        }
+        Ok(outcome)
+    }
+
+    /// Sets `clerk_sync_quarantined` to the rows waiting (feature `metrics`; a failed
+    /// count leaves it as it was).
+    pub(crate) async fn refresh_quarantine_gauge(&self) {
+        if !crate::metrics::ENABLED {
+            return;
+        }
+        let rows = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM clerk_webhook_quarantine")
+            .fetch_one(&self.pool)
+            .await;
+        if let Ok(rows) = rows {
+            crate::metrics::quarantined(rows);
+        }
+    }
+
+    async fn apply_in_transaction(
+        &self,
+        event: SyncEvent<'_>,
+        received_at: i64,
+    ) -> Result<SyncOutcome, SyncError> {
         let mut tx = self.pool.begin_with(self.backend.begin()).await?;
         let recorded = sqlx::query(RECORD_DELIVERY)
             .bind(event.message_id)
-            .bind(event.event.event_type())
+            .bind(storable_text(event.event.event_type()))
             .bind(received_at)
             .execute(&mut *tx)
             .await?;
@@ -127,66 +289,120 @@ impl SyncStore {
             tx.rollback().await?;
             return Ok(SyncOutcome::Duplicate);
         }
-        let deleted_at = event.timestamp.map_or(received_at, timestamp_millis);
-        let outcome = match Change::of(event.event) {
+        let written = Written {
+            event: Some(event.event),
+            data_json: event.data_json,
+            deleted_at: event.timestamp.map_or(received_at, timestamp_millis),
+            version: Version {
+                timestamp: event.timestamp.map(timestamp_millis),
+                svix_id: Some(event.message_id),
+            },
+        };
+        let outcome = match self.storable_change(event.event, event.data_json) {
             Change::Quarantine { error } => {
                 sqlx::query(QUARANTINE)
                     .bind(event.message_id)
-                    .bind(event.event.event_type())
-                    .bind(error)
+                    .bind(storable_text(event.event.event_type()))
+                    .bind(storable_text(&error))
                     .bind(String::from_utf8_lossy(event.raw_body).into_owned())
                     .bind(received_at)
                     .execute(&mut *tx)
                     .await?;
                 SyncOutcome::Quarantined
             }
-            change => {
-                self.write(&mut tx, change, event.data_json, deleted_at)
-                    .await?
-            }
+            change => self.write(&mut tx, change, written).await?,
         };
         tx.commit().await?;
         Ok(outcome)
     }
 
-    /// Writes one change to the mirrored tables, through the ordering guards.
+    /// What `event` changes, or a quarantine when this database cannot store its data:
+    /// PostgreSQL's `TEXT` and `JSONB` cannot hold a NUL character (`\u0000`), and an
+    /// authentic delivery that no retry can store must not be refused for 28 hours.
+    pub(crate) fn storable_change(&self, event: &ClerkEvent, data_json: &str) -> Change {
+        match Change::of(event) {
+            Change::Upsert { .. } | Change::Tombstone { .. }
+                if self.backend == Backend::Postgres && holds_nul(data_json) =>
+            {
+                Change::Quarantine {
+                    error: NUL_IN_DATA.to_owned(),
+                }
+            }
+            change => change,
+        }
+    }
+
+    /// Writes one change to the mirrored tables, through the ordering guards. An upsert
+    /// first tries to insert a new row (`inserted` is decided by that statement alone, so
+    /// of two racing writes of a new id exactly one reports it), then to update a live row
+    /// whose version is older.
     async fn write(
         &self,
         connection: &mut AnyConnection,
         change: Change,
-        data_json: &str,
-        deleted_at: i64,
+        written: Written<'_>,
     ) -> Result<SyncOutcome, SyncError> {
+        let (table, id) = match &change {
+            Change::Upsert { table, id, .. } | Change::Tombstone { table, id } => {
+                (*table, id.clone())
+            }
+            Change::Nothing | Change::Quarantine { .. } => return Ok(SyncOutcome::Ignored),
+        };
+        let (outcome, changed) = self.write_row(connection, change, &written).await?;
+        if let Some(kind) = changed {
+            let change = MirrorChange {
+                resource: table.resource,
+                id: &id,
+                kind,
+                object: Mirrored::of(written.event),
+                timestamp: written.version.timestamp,
+                svix_id: written.version.svix_id,
+            };
+            self.hook
+                .on_change(&change, connection)
+                .await
+                .map_err(SyncError::Hook)?;
+        }
+        Ok(outcome)
+    }
+
+    /// The mirror write itself: the outcome, and what changed (for the hook).
+    async fn write_row(
+        &self,
+        connection: &mut AnyConnection,
+        change: Change,
+        written: &Written<'_>,
+    ) -> Result<(SyncOutcome, Option<ChangeKind>), SyncError> {
         Ok(match change {
-            Change::Nothing | Change::Quarantine { .. } => SyncOutcome::Ignored,
+            Change::Nothing | Change::Quarantine { .. } => (SyncOutcome::Ignored, None),
             Change::Upsert { table, id, values } => {
                 let sql = self.sql(table);
-                let existed: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql.state.as_str()))
-                    .bind(&id)
-                    .fetch_optional(&mut *connection)
+                let inserted = upsert_query(&sql.insert, &id, &values, written)
+                    .execute(&mut *connection)
                     .await?;
-                let mut query = sqlx::query(AssertSqlSafe(sql.upsert.as_str())).bind(id);
-                for value in values {
-                    query = match value {
-                        Bind::Text(text) | Bind::Json(text) => query.bind(text),
-                        Bind::Integer(number) => query.bind(number),
-                    };
-                }
-                let applied = query.bind(data_json).execute(&mut *connection).await?;
-                match (applied.rows_affected(), existed) {
-                    (0, _) => SyncOutcome::Stale,
-                    (_, Some(_)) => SyncOutcome::Updated,
-                    (_, None) => SyncOutcome::Inserted,
+                if inserted.rows_affected() > 0 {
+                    (SyncOutcome::Inserted, Some(ChangeKind::Inserted))
+                } else if upsert_query(&sql.update, &id, &values, written)
+                    .execute(&mut *connection)
+                    .await?
+                    .rows_affected()
+                    > 0
+                {
+                    (SyncOutcome::Updated, Some(ChangeKind::Updated))
+                } else {
+                    (SyncOutcome::Stale, None)
                 }
             }
             Change::Tombstone { table, id } => {
-                sqlx::query(AssertSqlSafe(self.sql(table).tombstone.as_str()))
+                let written = sqlx::query(AssertSqlSafe(self.sql(table).tombstone.as_str()))
                     .bind(id)
-                    .bind(deleted_at)
-                    .bind(data_json)
+                    .bind(written.deleted_at)
+                    .bind(written.data_json)
                     .execute(&mut *connection)
                     .await?;
-                SyncOutcome::Deleted
+                // `deleted` either way; the hook only when the row changed.
+                let changed = (written.rows_affected() > 0).then_some(ChangeKind::Deleted);
+                (SyncOutcome::Deleted, changed)
             }
         })
     }
@@ -209,6 +425,7 @@ impl SyncStore {
                 outcome,
             });
         }
+        self.refresh_quarantine_gauge().await;
         Ok(report)
     }
 
@@ -219,13 +436,14 @@ impl SyncStore {
                 .map_err(|error| error.to_string()),
             Err(error) => Err(error.clone()),
         };
-        let (event, parsed) = match (event, parsed) {
-            (Ok(event), Ok(parsed)) if event.mismatch().is_none() => (event, parsed),
-            (Ok(event), _) => {
-                let error = event.mismatch().unwrap_or_default().to_owned();
+        let (event, change, parsed) = match (event, parsed) {
+            (Ok(event), Ok(parsed)) => match self.storable_change(&event, parsed.data.get()) {
+                Change::Quarantine { error } => return self.still_quarantined(entry, error).await,
+                change => (event, change, parsed),
+            },
+            (Err(error), _) | (Ok(_), Err(error)) => {
                 return self.still_quarantined(entry, error).await;
             }
-            (Err(error), _) => return self.still_quarantined(entry, error).await,
         };
         let mut tx = self.pool.begin_with(self.backend.begin()).await?;
         let removed = sqlx::query("DELETE FROM clerk_webhook_quarantine WHERE svix_id = $1")
@@ -237,10 +455,16 @@ impl SyncStore {
             tx.rollback().await?;
             return Ok(ReplayOutcome::AlreadyReplayed);
         }
-        let deleted_at = parsed.timestamp.map_or(entry.received_at, timestamp_millis);
-        let outcome = self
-            .write(&mut tx, Change::of(&event), parsed.data.get(), deleted_at)
-            .await?;
+        let written = Written {
+            event: Some(&event),
+            data_json: parsed.data.get(),
+            deleted_at: parsed.timestamp.map_or(entry.received_at, timestamp_millis),
+            version: Version {
+                timestamp: parsed.timestamp.map(timestamp_millis),
+                svix_id: Some(&entry.svix_id),
+            },
+        };
+        let outcome = self.write(&mut tx, change, written).await?;
         tx.commit().await?;
         Ok(ReplayOutcome::Applied(outcome))
     }
@@ -251,75 +475,54 @@ impl SyncStore {
         error: String,
     ) -> Result<ReplayOutcome, SyncError> {
         sqlx::query("UPDATE clerk_webhook_quarantine SET error = $1 WHERE svix_id = $2")
-            .bind(&error)
+            .bind(storable_text(&error))
             .bind(&entry.svix_id)
             .execute(&self.pool)
             .await?;
         Ok(ReplayOutcome::StillQuarantined { error })
     }
 
-    /// Applies one object listed by the Backend API (see [`SyncStore::backfill`]): the
-    /// same guarded upsert as a webhook, [`SyncOutcome::Unchanged`] when the row already
-    /// holds this version. No ledger row: a listing has no `svix-id`.
-    pub(crate) async fn apply_listed(
-        &self,
-        event: &ClerkEvent,
-        data_json: &str,
-    ) -> Result<SyncOutcome, SyncError> {
-        let change = Change::of(event);
-        let (table, id) = match &change {
-            Change::Upsert { table, id, .. } => (*table, id.clone()),
-            _ => return Ok(SyncOutcome::Ignored),
-        };
-        let mut tx = self.pool.begin_with(self.backend.begin()).await?;
-        let current: Option<(i64, Option<i64>)> =
-            sqlx::query_as(AssertSqlSafe(self.sql(table).version.as_str()))
-                .bind(&id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some((0, Some(updated_at))) = current
-            && change.updated_at() == Some(updated_at)
-        {
-            tx.rollback().await?;
-            return Ok(SyncOutcome::Unchanged);
-        }
-        let outcome = self.write(&mut tx, change, data_json, now_millis()).await?;
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    /// Tombstones the live rows of `resource` that are not in `listed` and that Clerk last
-    /// changed before `cutoff` (Unix ms); each only if that is still so when it is written.
-    pub(crate) async fn prune(
+    /// Tombstones one live row of `resource` that Clerk confirmed gone, if it is still
+    /// live and last changed before `cutoff` (a delivery that arrived meanwhile wins).
+    pub(crate) async fn prune_one(
         &self,
         resource: Resource,
-        listed: &HashSet<String>,
+        id: &str,
         cutoff: i64,
-    ) -> Result<u64, SyncError> {
-        let sql = self.sql(table_of(resource));
-        let candidates: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql.live_before.as_str()))
+    ) -> Result<bool, SyncError> {
+        let raw = serde_json::json!({
+            "id": id,
+            "object": resource.object(),
+            "deleted": true,
+            "pruned": "absent from a complete Backend API listing, and Clerk answered 404",
+        });
+        let table = table_of(resource);
+        let mut tx = self.pool.begin_with(self.backend.begin()).await?;
+        let done = sqlx::query(AssertSqlSafe(self.sql(table).prune.as_str()))
+            .bind(id)
+            .bind(now_millis())
+            .bind(raw.to_string())
             .bind(cutoff)
-            .fetch_all(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        let mut pruned = 0;
-        for id in candidates.into_iter().filter(|id| !listed.contains(id)) {
-            let raw = serde_json::json!({
-                "id": id,
-                "object": resource.object(),
-                "deleted": true,
-                "pruned": "absent from a complete Backend API listing",
-            });
-            let done = sqlx::query(AssertSqlSafe(sql.prune.as_str()))
-                .bind(&id)
-                .bind(now_millis())
-                .bind(raw.to_string())
-                .bind(cutoff)
-                .execute(&self.pool)
-                .await?;
-            if done.rows_affected() > 0 {
-                tracing::info!(resource = %resource, id = %id, "Pruned: absent from Clerk");
-            }
-            pruned += done.rows_affected();
+        let pruned = done.rows_affected() > 0;
+        if pruned {
+            let change = MirrorChange {
+                resource,
+                id,
+                kind: ChangeKind::Deleted,
+                object: Mirrored::Deleted,
+                timestamp: None,
+                svix_id: None,
+            };
+            self.hook
+                .on_change(&change, &mut tx)
+                .await
+                .map_err(SyncError::Hook)?;
+        }
+        tx.commit().await?;
+        if pruned {
+            tracing::info!(resource = %resource, id = %id, "Pruned: Clerk confirmed it is gone");
         }
         Ok(pruned)
     }
@@ -348,7 +551,7 @@ impl SyncStore {
             .collect()
     }
 
-    fn sql(&self, table: &Table) -> &TableSql {
+    pub(crate) fn sql(&self, table: &Table) -> &TableSql {
         match table.name {
             name if name == USERS.name => &self.users,
             name if name == ORGANIZATIONS.name => &self.organizations,
@@ -442,7 +645,7 @@ pub struct Snapshot {
     pub deliveries: i64,
 }
 
-fn row_json(table: &Table, row: &AnyRow) -> Result<serde_json::Value, SyncError> {
+pub(crate) fn row_json(table: &Table, row: &AnyRow) -> Result<serde_json::Value, SyncError> {
     let mut object = serde_json::Map::new();
     for (name, kind) in table.all_columns() {
         let value = match kind {
@@ -460,6 +663,126 @@ fn row_json(table: &Table, row: &AnyRow) -> Result<serde_json::Value, SyncError>
         object.insert(name.to_owned(), value.unwrap_or(serde_json::Value::Null));
     }
     Ok(serde_json::Value::Object(object))
+}
+
+/// How often start-up retries migrations that another process applied at the same moment.
+const MIGRATE_ATTEMPTS: u32 = 20;
+
+/// Where the store records its own migrations (apps keep sqlx's default
+/// `_sqlx_migrations` for theirs).
+pub const MIGRATIONS_TABLE: &str = "_clerk_sync_migrations";
+
+/// Runs the embedded migrations, recorded in [`MIGRATIONS_TABLE`].
+async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), SyncError> {
+    let mut migrator = match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+    };
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    run_migrator(&migrator, pool).await
+}
+
+/// Runs `migrator`. PostgreSQL serialises concurrent migrators with an advisory lock;
+/// SQLite has none, so when several processes start together on a fresh file, those that
+/// lose the race to record a migration try again: the winner's migrations are then
+/// applied, and are skipped.
+async fn run_migrator(migrator: &sqlx::migrate::Migrator, pool: &AnyPool) -> Result<(), SyncError> {
+    let mut attempt = 1;
+    loop {
+        match migrator.run(pool).await {
+            Err(error) if attempt < MIGRATE_ATTEMPTS && lost_a_migration_race(&error) => {
+                tracing::debug!(attempt, %error, "Another process is migrating; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// Whether a migration failed because another process applied it at the same moment: the
+/// ledger's version is taken, a table already exists, or the database is busy.
+fn lost_a_migration_race(error: &sqlx::migrate::MigrateError) -> bool {
+    use sqlx::migrate::MigrateError;
+    let (MigrateError::Execute(sqlx::Error::Database(database))
+    | MigrateError::ExecuteMigration(sqlx::Error::Database(database), _)) = error
+    else {
+        return false;
+    };
+    let message = database.message();
+    database.is_unique_violation()
+        || message.contains("already exists")
+        || message.contains("duplicate column")
+        || message.contains("locked")
+        || message.contains("busy")
+}
+
+/// Whether JSON text holds an escaped NUL character (`\u0000`, not `\\u0000`): in valid
+/// JSON a backslash only ever starts an escape, so an odd run of backslashes before
+/// `u0000` escapes the `u`.
+pub(crate) fn holds_nul(json: &str) -> bool {
+    let bytes = json.as_bytes();
+    let mut from = 0;
+    while let Some(found) = json[from..].find("u0000") {
+        let at = from + found;
+        let backslashes = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count();
+        if backslashes % 2 == 1 {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// Text as a database column can hold it: a NUL character (which PostgreSQL refuses in
+/// `TEXT`) becomes U+FFFD.
+pub(crate) fn storable_text(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
+/// Which version of an object a write carries, to order writes with an equal
+/// `updated_at`: the envelope `timestamp` in ms, then the `svix-id`. A listed object has
+/// neither.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Version<'a> {
+    pub(crate) timestamp: Option<i64>,
+    pub(crate) svix_id: Option<&'a str>,
+}
+
+/// What one write stores besides the change itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Written<'a> {
+    /// The typed event, for the hook (`None` for a prune).
+    pub(crate) event: Option<&'a ClerkEvent>,
+    /// `data` as received, stored in `raw`.
+    pub(crate) data_json: &'a str,
+    /// The tombstone's `deleted_at`.
+    pub(crate) deleted_at: i64,
+    pub(crate) version: Version<'a>,
+}
+
+/// `insert` or `update` of [`TableSql`] with an upsert's parameters bound.
+fn upsert_query<'q>(
+    statement: &'q str,
+    id: &str,
+    values: &[Bind],
+    written: &Written<'_>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut query = sqlx::query(AssertSqlSafe(statement)).bind(id.to_owned());
+    for value in values {
+        query = match value {
+            Bind::Text(text) | Bind::Json(text) => query.bind(text.clone()),
+            Bind::Integer(number) => query.bind(*number),
+        };
+    }
+    query
+        .bind(written.data_json.to_owned())
+        .bind(written.version.timestamp)
+        .bind(written.version.svix_id.map(str::to_owned))
 }
 
 pub(crate) fn now_millis() -> i64 {

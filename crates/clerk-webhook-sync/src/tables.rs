@@ -1,6 +1,7 @@
 //! The mirrored tables, described once; their upsert, tombstone and read SQL is generated
 //! from the description, the same for every table and both backends.
 
+use crate::api::Resource;
 use crate::backend::Backend;
 
 /// How a column is stored.
@@ -16,12 +17,15 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct Table {
     pub(crate) name: &'static str,
+    /// The listing and hook resource the table mirrors.
+    pub(crate) resource: Resource,
     /// The data columns between `id` and `deleted` (`updated_at` among them).
     pub(crate) columns: &'static [(&'static str, Kind)],
 }
 
 pub(crate) const USERS: Table = Table {
     name: "clerk_users",
+    resource: Resource::Users,
     columns: &[
         ("external_id", Kind::Text),
         ("primary_email_address", Kind::Text),
@@ -39,6 +43,7 @@ pub(crate) const USERS: Table = Table {
 
 pub(crate) const ORGANIZATIONS: Table = Table {
     name: "clerk_organizations",
+    resource: Resource::Organizations,
     columns: &[
         ("name", Kind::Text),
         ("slug", Kind::Text),
@@ -52,6 +57,7 @@ pub(crate) const ORGANIZATIONS: Table = Table {
 
 pub(crate) const MEMBERSHIPS: Table = Table {
     name: "clerk_organization_memberships",
+    resource: Resource::OrganizationMemberships,
     columns: &[
         ("organization_id", Kind::Text),
         ("user_id", Kind::Text),
@@ -64,22 +70,48 @@ pub(crate) const MEMBERSHIPS: Table = Table {
 /// The SQL of one table for one backend, built once at start-up.
 #[derive(Debug, Clone)]
 pub(crate) struct TableSql {
-    /// `$1` id, `$2..` the columns, then raw. Applies only over a live row at least as old.
-    pub(crate) upsert: String,
+    /// `$1` id, `$2..` the columns, then raw, version timestamp, version svix-id: a new
+    /// row, or nothing when the id exists (decides `inserted` atomically: of two racing
+    /// writes of a new id, exactly one inserts).
+    pub(crate) insert: String,
+    /// The same parameters as `insert`: applies only over a live row whose version
+    /// (`updated_at`, then the version timestamp, then the version svix-id) is older.
+    pub(crate) update: String,
     /// `$1` id, `$2` deleted_at, `$3` raw. Clears the data: a tombstone is the same
-    /// whatever arrived before it, so every order converges.
+    /// whatever arrived before it, so every order converges. Writes (affects a row) only
+    /// when the row was live or absent, or held a later deletion.
     pub(crate) tombstone: String,
-    /// `$1` id: whether the row exists (1 when it is a tombstone, 0 when live).
-    pub(crate) state: String,
     /// Every column, JSON as text; `WHERE id = $1` is appended for one row.
     pub(crate) select: String,
-    /// `$1` id: `deleted` (0 or 1) and `updated_at` of the row, if it exists.
-    pub(crate) version: String,
-    /// `$1` cutoff: the ids of live rows Clerk last changed before the cutoff (or never said).
-    pub(crate) live_before: String,
     /// `$1` id, `$2` deleted_at, `$3` raw, `$4` cutoff: a tombstone, but only over a live row
     /// still last changed before the cutoff (a delivery that arrived meanwhile wins).
     pub(crate) prune: String,
+}
+
+/// The columns after the data columns that order versions with an equal `updated_at`.
+pub(crate) const VERSION_COLUMNS: [(&str, Kind); 2] = [
+    ("version_timestamp", Kind::Integer),
+    ("version_svix_id", Kind::Text),
+];
+
+/// The guard of every upsert's UPDATE: the row of `table` is live, and its version
+/// (`updated_at`, then the version timestamp, then the version svix-id) is older than the
+/// one written (`updated_at`, `timestamp`, `svix_id`: SQL expressions). Row values compare
+/// left to right, and a missing part sorts first: a listed copy has neither of the last
+/// two, so it loses every tie against a webhook.
+pub(crate) fn live_and_older(
+    table: &str,
+    updated_at: &str,
+    timestamp: &str,
+    svix_id: &str,
+) -> String {
+    format!(
+        "{table}.deleted = FALSE \
+         AND (COALESCE({table}.updated_at, -1), COALESCE({table}.version_timestamp, -1), \
+         COALESCE({table}.version_svix_id, '')) \
+         < (COALESCE(CAST({updated_at} AS BIGINT), -1), COALESCE(CAST({timestamp} AS BIGINT), -1), \
+         COALESCE(CAST({svix_id} AS TEXT), ''))"
+    )
 }
 
 impl Table {
@@ -92,6 +124,7 @@ impl Table {
             ("deleted_at", Kind::Integer),
             ("raw", Kind::Json),
         ]);
+        all.extend(VERSION_COLUMNS);
         all
     }
 
@@ -109,37 +142,51 @@ impl Table {
             .enumerate()
             .map(|(i, (_, kind))| param(i + 2, *kind))
             .collect();
-        let raw = param(self.columns.len() + 2, Kind::Json);
-        let updates: Vec<String> = names
+        let raw_param = self.columns.len() + 2;
+        let (timestamp_param, svix_id_param) = (raw_param + 1, raw_param + 2);
+        let raw = param(raw_param, Kind::Json);
+        let updated_at_param = self
+            .columns
             .iter()
-            .map(|name| format!("{name} = excluded.{name}"))
-            .collect();
-        let upsert = format!(
-            "INSERT INTO {table} (id, {names}, deleted, deleted_at, raw) \
-             VALUES ($1, {values}, FALSE, NULL, {raw}) \
-             ON CONFLICT (id) DO UPDATE SET {updates}, raw = excluded.raw \
-             WHERE {table}.deleted = FALSE \
-             AND ({table}.updated_at IS NULL OR excluded.updated_at >= {table}.updated_at)",
+            .position(|(name, _)| *name == "updated_at")
+            .map_or_else(|| "NULL".to_owned(), |i| format!("${}", i + 2));
+        let insert = format!(
+            "INSERT INTO {table} (id, {names}, deleted, deleted_at, raw, version_timestamp, version_svix_id) \
+             VALUES ($1, {values}, FALSE, NULL, {raw}, ${timestamp_param}, ${svix_id_param}) \
+             ON CONFLICT (id) DO NOTHING",
             names = names.join(", "),
             values = values.join(", "),
-            updates = updates.join(", "),
         );
-        let cleared: Vec<String> = names.iter().map(|name| format!("{name} = NULL")).collect();
-        let earlier_kept = format!("{table}.deleted AND {table}.deleted_at <= excluded.deleted_at");
+        let assignments: Vec<String> = names
+            .iter()
+            .zip(&values)
+            .map(|(name, value)| format!("{name} = {value}"))
+            .collect();
+        let update = format!(
+            "UPDATE {table} SET {assignments}, raw = {raw}, \
+             version_timestamp = ${timestamp_param}, version_svix_id = ${svix_id_param} \
+             WHERE id = $1 AND {guard}",
+            assignments = assignments.join(", "),
+            guard = live_and_older(
+                table,
+                &updated_at_param,
+                &format!("${timestamp_param}"),
+                &format!("${svix_id_param}")
+            ),
+        );
+        let cleared: Vec<String> = names
+            .iter()
+            .chain(VERSION_COLUMNS.iter().map(|(name, _)| name))
+            .map(|name| format!("{name} = NULL"))
+            .collect();
         let tombstone = format!(
             "INSERT INTO {table} (id, deleted, deleted_at, raw) VALUES ($1, TRUE, $2, {raw3}) \
              ON CONFLICT (id) DO UPDATE SET {cleared}, deleted = TRUE, \
-             deleted_at = CASE WHEN {earlier_kept} THEN {table}.deleted_at ELSE excluded.deleted_at END, \
-             raw = CASE WHEN {earlier_kept} THEN {table}.raw ELSE excluded.raw END",
+             deleted_at = excluded.deleted_at, raw = excluded.raw \
+             WHERE {table}.deleted = FALSE OR excluded.deleted_at < {table}.deleted_at",
             raw3 = param(3, Kind::Json),
             cleared = cleared.join(", "),
         );
-        let state = format!("SELECT CAST(deleted AS INTEGER) FROM {table} WHERE id = $1");
-        let version =
-            format!("SELECT CAST(deleted AS INTEGER), updated_at FROM {table} WHERE id = $1");
-        let older = "(updated_at IS NULL OR updated_at < $1)";
-        let live_before =
-            format!("SELECT id FROM {table} WHERE deleted = FALSE AND {older} ORDER BY id");
         let prune = format!(
             "UPDATE {table} SET {cleared}, deleted = TRUE, deleted_at = $2, raw = {raw3} \
              WHERE id = $1 AND deleted = FALSE AND (updated_at IS NULL OR updated_at < $4)",
@@ -159,12 +206,10 @@ impl Table {
             .collect();
         let select = format!("SELECT {} FROM {table}", selected.join(", "));
         TableSql {
-            upsert,
+            insert,
+            update,
             tombstone,
-            state,
             select,
-            version,
-            live_before,
             prune,
         }
     }

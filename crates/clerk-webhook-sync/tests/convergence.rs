@@ -1,12 +1,13 @@
 //! A random history of creates, updates and deletes over several users, organizations and
 //! memberships, delivered shuffled, with duplicates, from several concurrent tasks, ends in
-//! exactly the state that in-order delivery gives. On SQLite and on PostgreSQL.
+//! exactly the state that in-order delivery gives, in the mirror tables and in an
+//! application-owned table a `SyncHook` keeps. On SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::panic)] // Tests fail by panicking.
 
 mod common;
 
 use clerk_webhook_sync::SyncStore;
-use common::{Entity, delete_body, upsert_body, webhook};
+use common::{Entity, app_users, delete_body, upsert_body, webhook, with_app_users};
 use proptest::prelude::*;
 
 /// Concurrent delivery tasks.
@@ -73,6 +74,10 @@ async fn converges(
     events: Vec<(String, serde_json::Value)>,
     order: Vec<usize>,
 ) {
+    let (in_order, shuffled) = (
+        with_app_users(in_order).await,
+        with_app_users(shuffled).await,
+    );
     let webhooks: Vec<_> = events.iter().map(|(id, body)| webhook(id, body)).collect();
     for webhook in &webhooks {
         in_order.apply(webhook.into()).await.unwrap();
@@ -98,6 +103,14 @@ async fn converges(
     let expected = in_order.snapshot().await.unwrap();
     assert_eq!(expected.deliveries, events.len() as i64);
     assert_eq!(shuffled.snapshot().await.unwrap(), expected);
+    let expected_app_users = app_users(&in_order).await;
+    assert_eq!(app_users(&shuffled).await, expected_app_users);
+    let users = expected.users.len();
+    assert_eq!(
+        expected_app_users.len(),
+        users,
+        "one app_users row per mirrored user"
+    );
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -5,7 +5,7 @@
 mod common;
 
 use clerk_webhook_sync::{ReplayOutcome, SyncOutcome, SyncStore};
-use common::{Entity, delete_body, upsert_body, webhook};
+use common::{Entity, delete_body, quarantined_by_an_older_version, upsert_body, webhook};
 
 async fn apply(store: &SyncStore, id: &str, body: &serde_json::Value) -> SyncOutcome {
     store.apply((&webhook(id, body)).into()).await.unwrap()
@@ -16,31 +16,6 @@ fn drifted_user(n: usize) -> serde_json::Value {
     let mut body = upsert_body(Entity::User, n, 10, true);
     body["data"]["created_at"] = "2024-05-28T00:00:00Z".into();
     body
-}
-
-/// What an older version, whose types were stricter, left in quarantine: `body` fits today.
-async fn quarantined_by_an_older_version(store: &SyncStore, id: &str, body: &serde_json::Value) {
-    let event_type = body["type"].as_str().unwrap();
-    sqlx::query(
-        "INSERT INTO clerk_webhook_deliveries (svix_id, event_type, received_at) VALUES ($1, $2, $3)",
-    )
-    .bind(id)
-    .bind(event_type)
-    .bind(1_000_i64)
-    .execute(store.pool())
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO clerk_webhook_quarantine (svix_id, event_type, error, body, received_at) \
-         VALUES ($1, $2, 'an older model', $3, $4)",
-    )
-    .bind(id)
-    .bind(event_type)
-    .bind(body.to_string())
-    .bind(1_000_i64)
-    .execute(store.pool())
-    .await
-    .unwrap();
 }
 
 async fn drifted_deliveries_are_quarantined(store: SyncStore) {
@@ -197,7 +172,77 @@ async fn replay_applies_through_the_guards(store: SyncStore) {
     assert_eq!((again.entries.len(), again.still_quarantined()), (1, 1));
 }
 
+/// `\u0000` in `data`: PostgreSQL cannot store it in TEXT or JSONB. The delivery is kept
+/// in quarantine (its body is text) and answered 2xx, and the user's later updates apply;
+/// SQLite stores it as it is. A `\\u0000` (an escaped backslash) is no NUL.
+async fn a_nul_character_is_quarantined_where_it_cannot_be_stored(store: SyncStore) {
+    let mut body = upsert_body(Entity::User, 1, 10, true);
+    body["data"]["first_name"] = "Al\u{0}ice".into();
+    body["data"]["unsafe_metadata"] = serde_json::json!({"k\u{0}": "v"});
+    assert!(body.to_string().contains(r"Al\u0000ice"));
+    let outcome = apply(&store, "msg_nul", &body).await;
+    let mut escaped = upsert_body(Entity::User, 2, 10, true);
+    escaped["data"]["first_name"] = r"back\u0000slash".into();
+    assert_eq!(
+        apply(&store, "msg_escaped", &escaped).await,
+        SyncOutcome::Inserted
+    );
+    let later = upsert_body(Entity::User, 1, 20, false);
+    assert_eq!(
+        apply(&store, "msg_later", &later).await,
+        match store.backend() {
+            clerk_webhook_sync::Backend::Postgres => SyncOutcome::Inserted,
+            _ => SyncOutcome::Updated,
+        }
+    );
+    match store.backend() {
+        clerk_webhook_sync::Backend::Postgres => {
+            assert_eq!(outcome, SyncOutcome::Quarantined);
+            let quarantined = store.quarantined().await.unwrap();
+            assert_eq!(quarantined.len(), 1);
+            assert!(
+                quarantined[0].error.contains("NUL character"),
+                "{quarantined:?}"
+            );
+            assert_eq!(quarantined[0].body, body.to_string(), "kept as received");
+            let report = store.replay_quarantined().await.unwrap();
+            assert!(
+                matches!(&report.entries[0].outcome, ReplayOutcome::StillQuarantined { error } if error.contains("NUL")),
+                "{report}"
+            );
+        }
+        _ => {
+            assert_eq!(outcome, SyncOutcome::Inserted);
+            assert!(store.quarantined().await.unwrap().is_empty());
+        }
+    }
+    assert_eq!(
+        store.user("user_1").await.unwrap().unwrap()["updated_at"],
+        20,
+        "later updates are not stuck behind it"
+    );
+}
+
+/// Clerk's spec lets a deletion leave out `data.id`: nothing can be deleted, and the
+/// delivery is kept in quarantine, not lost, and answered 2xx.
+async fn a_deletion_without_an_id_is_quarantined(store: SyncStore) {
+    let mut body = delete_body(Entity::User, 1, 1_716_883_300);
+    body["data"].as_object_mut().unwrap().remove("id");
+    assert_eq!(
+        apply(&store, "msg_no_id", &body).await,
+        SyncOutcome::Quarantined
+    );
+    let quarantined = store.quarantined().await.unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert!(
+        quarantined[0].error.contains("without data.id"),
+        "{quarantined:?}"
+    );
+}
+
 on_both_backends!(
+    a_deletion_without_an_id_is_quarantined,
+    a_nul_character_is_quarantined_where_it_cannot_be_stored,
     drifted_deliveries_are_quarantined,
     replay_applies_through_the_guards
 );

@@ -6,16 +6,25 @@
 //! ```toml
 //! [dependencies]
 //! axum = { version = "0.8", default-features = false, features = ["http1", "tokio", "json"] }
-//! clerk-webhook-axum = "0.1"
-//! clerk-webhook-sync = "0.1"
+//! clerk-webhook-axum = { version = "0.1", features = ["metrics"] }
+//! clerk-webhook-sync = { version = "0.1", features = ["metrics"] }
 //! constant_time_eq = "0.4"
 //! dotenvy = "0.15"
+//! metrics-exporter-prometheus = { version = "0.18", default-features = false, features = ["http-listener"] }
 //! serde = { version = "1", features = ["derive"] }
 //! serde_json = "1"
 //! tikv-jemallocator = { version = "0.6", features = ["background_threads"] }
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "signal"] }
 //! tracing = "0.1"
-//! tracing-subscriber = { version = "0.3", features = ["env-filter", "fmt"] }
+//! tracing-subscriber = { version = "0.3", features = ["env-filter", "fmt", "json"] }
+//! # Span export over OTLP, only with `--features otlp`:
+//! opentelemetry = { version = "0.33", default-features = false, features = ["trace"], optional = true }
+//! opentelemetry_sdk = { version = "0.33", default-features = false, features = ["trace"], optional = true }
+//! opentelemetry-otlp = { version = "0.33", default-features = false, features = ["trace", "http-proto", "reqwest-blocking-client"], optional = true }
+//! tracing-opentelemetry = { version = "0.34", default-features = false, optional = true }
+//!
+//! [features]
+//! otlp = ["dep:opentelemetry", "dep:opentelemetry_sdk", "dep:opentelemetry-otlp", "dep:tracing-opentelemetry"]
 //! ```
 //!
 //! `DATABASE_URL` picks the store: an SQLite file by default (`sqlite://clerk-sync.db`),
@@ -32,6 +41,12 @@
 //! `CLERK_API_URL`), through the same guards as the webhooks; `--prune` also tombstones
 //! rows Clerk no longer has (after an outage longer than Svix's retries). It needs only
 //! the Secret Key and `DATABASE_URL`.
+//!
+//! Your own table, kept in step: `app_users(id, email, display_name, deleted)` belongs to
+//! the app (its own migration below), and `AppUsers`, a `SyncHook`, writes it inside the
+//! transaction of every delivery that changes a user in the mirror. It gets the mirror's
+//! guarantees: a duplicate or a stale version never reaches it, a deletion is final, and
+//! when it fails, the whole delivery rolls back and is answered 503 so Svix retries it.
 //!
 //! `SYNC_API_TOKEN`, when set, mounts a read route for your own tools,
 //! `GET /api/users/{id}`, behind `Authorization: Bearer <token>`. It answers a public
@@ -52,7 +67,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use clerk_webhook_axum::{ClerkEvent, ClerkWebhook, WebhookConfig};
-use clerk_webhook_sync::{BackfillOptions, ClerkApi, DEFAULT_DATABASE_URL, SyncStore};
+use clerk_webhook_sync::sqlx::migrate::{Migration, MigrationType, Migrator};
+use clerk_webhook_sync::sqlx::{self, AnyConnection, SqlStr};
+use clerk_webhook_sync::{
+    BackfillOptions, ClerkApi, DEFAULT_DATABASE_URL, HookError, MirrorChange, Mirrored, Resource,
+    StoreOptions, SyncError, SyncHook, SyncStore,
+};
+use metrics_exporter_prometheus::PrometheusBuilder;
 use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
@@ -67,15 +88,85 @@ const MIN_API_TOKEN_LEN: usize = 32;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// The app's own table: the one your code reads. Keep it in your migrations.
+const APP_USERS_TABLE: &str = "CREATE TABLE app_users (
+    id TEXT PRIMARY KEY,
+    email TEXT,
+    display_name TEXT,
+    deleted BOOLEAN NOT NULL
+)";
+
+/// Keeps `app_users` in step with the mirror, inside each delivery's transaction: only
+/// database work here (a welcome email belongs after the commit, or in a job queue).
+struct AppUsers;
+
+impl SyncHook for AppUsers {
+    async fn on_change(
+        &self,
+        change: &MirrorChange<'_>,
+        tx: &mut AnyConnection,
+    ) -> Result<(), HookError> {
+        let (email, display_name, deleted) = match change.object {
+            Mirrored::User(user) => {
+                let email = user.primary_email_address().map(str::to_owned);
+                let full_name = format!(
+                    "{} {}",
+                    user.first_name.as_deref().unwrap_or_default(),
+                    user.last_name.as_deref().unwrap_or_default()
+                );
+                let display_name = Some(full_name.trim().to_owned())
+                    .filter(|name| !name.is_empty())
+                    .or_else(|| user.username.clone())
+                    .or_else(|| email.clone());
+                (email, display_name, false)
+            }
+            Mirrored::Deleted if change.resource == Resource::Users => (None, None, true),
+            // Organizations and memberships: not in this table.
+            _ => return Ok(()),
+        };
+        sqlx::query(
+            "INSERT INTO app_users (id, email, display_name, deleted) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET email = excluded.email,
+             display_name = excluded.display_name, deleted = excluded.deleted",
+        )
+        .bind(change.id)
+        .bind(email)
+        .bind(display_name)
+        .bind(deleted)
+        .execute(tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// The mirror plus `app_users`.
+type Store = SyncStore<AppUsers>;
+
+/// `store` with the hook and the app's table (created if missing, safely when several
+/// receivers start at once).
+async fn with_app_users(store: SyncStore) -> Result<Store, SyncError> {
+    let app_migrations = Migrator::with_migrations(vec![Migration::new(
+        1,
+        "app_users".into(),
+        MigrationType::Simple,
+        SqlStr::from_static(APP_USERS_TABLE),
+        false,
+    )]);
+    let store = store.with_hook(AppUsers);
+    store.run_migrations(&app_migrations).await?;
+    Ok(store)
+}
+
 #[derive(Clone, FromRef)]
 struct AppState {
     config: WebhookConfig,
-    store: SyncStore,
+    store: Store,
 }
 
-/// Verified by the extractor, then applied in one transaction with the delivery ledger.
-/// A store failure answers 503, so Svix retries; nothing was half-written.
-async fn webhook(State(store): State<SyncStore>, ClerkWebhook(webhook): ClerkWebhook) -> Response {
+/// Verified by the extractor, then applied in one transaction with the delivery ledger
+/// (and `app_users`). A store failure answers 503, so Svix retries; nothing was
+/// half-written.
+async fn webhook(State(store): State<Store>, ClerkWebhook(webhook): ClerkWebhook) -> Response {
     let id = webhook.data_id().unwrap_or_default();
     let event_type = webhook.event_type();
     tracing::info!("Received webhook with ID {id} and event type of {event_type}");
@@ -141,8 +232,23 @@ impl PublicUser {
     }
 }
 
+/// How long `/readyz` waits for the database.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `GET /readyz`: 200 when the database answers `SELECT 1` within a second, else 503 (take
+/// the receiver out of rotation; Svix's retries wait for it).
+async fn ready(State(store): State<Store>) -> Response {
+    match store.ping(READY_TIMEOUT).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "Not ready: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
 /// The stored user's public projection as JSON (behind the bearer token).
-async fn user(State(store): State<SyncStore>, Path(id): Path<String>) -> Response {
+async fn user(State(store): State<Store>, Path(id): Path<String>) -> Response {
     match store.user(&id).await {
         Ok(Some(row)) => Json(PublicUser::of(&row)).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "No such user").into_response(),
@@ -199,9 +305,14 @@ async fn require_token(State(token): State<ApiToken>, request: Request, next: Ne
 }
 
 /// The app, without a socket. The read route exists only with a token.
-fn app(config: WebhookConfig, store: SyncStore, token: Option<ApiToken>) -> Router {
+fn app(config: WebhookConfig, store: Store, token: Option<ApiToken>) -> Router {
     let state = AppState { config, store };
-    let router = Router::new().route("/api/webhooks", post(webhook));
+    let router = Router::new()
+        .route("/api/webhooks", post(webhook))
+        // One span per delivery: every line the handler logs names it.
+        .route_layer(middleware::from_fn(clerk_webhook_axum::delivery_span))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready));
     let router = match token {
         Some(token) => router.merge(
             Router::new()
@@ -213,12 +324,45 @@ fn app(config: WebhookConfig, store: SyncStore, token: Option<ApiToken>) -> Rout
     router.with_state(state)
 }
 
-/// Opens the store named by `DATABASE_URL`; exits 1 with one line if it cannot.
-async fn open_store() -> SyncStore {
+/// Where `DATABASE_URL` points, for the start-up log: the SQLite file and how to start
+/// afresh, or PostgreSQL's host and database (never its user or password).
+fn database_description() -> String {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-    SyncStore::connect(&url)
-        .await
-        .unwrap_or_else(|error| exit_with(format!("Could not open the store: {error}")))
+    if let Some(file) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let file = file.split('?').next().unwrap_or_default();
+        return format!("the SQLite file {file} (delete {file}* to start afresh)");
+    }
+    let host_and_database = url
+        .split_once("://")
+        .map_or(url.as_str(), |(_, rest)| rest)
+        .rsplit_once('@')
+        .map_or_else(
+            || url.split_once("://").map_or("", |(_, rest)| rest),
+            |(_, rest)| rest,
+        );
+    let host_and_database = host_and_database.split('?').next().unwrap_or_default();
+    format!("PostgreSQL at {host_and_database}")
+}
+
+/// `DATABASE_WAIT`: the longest wait on the database; exits 1 with one line if it does not
+/// parse.
+fn store_options() -> StoreOptions {
+    let wait: NonZeroU64 = setting("DATABASE_WAIT", "5", "whole seconds above 0");
+    StoreOptions::with_wait(Duration::from_secs(wait.get()))
+}
+
+/// Opens the store named by `DATABASE_URL`; exits 1 with one line if it cannot.
+async fn open_store() -> Store {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    let options = store_options();
+    let store = match SyncStore::connect_with(&url, &options).await {
+        Ok(store) => with_app_users(store).await,
+        Err(error) => Err(error),
+    };
+    store.unwrap_or_else(|error| exit_with(format!("Could not open the store: {error}")))
 }
 
 /// `example-sync replay`: one replay of the quarantine, printed; exit 0, or 1 on a store
@@ -264,10 +408,7 @@ async fn main() {
 async fn backfill(prune: bool) {
     // A missing .env is normal; variables already set win over it.
     let _ = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    let _telemetry = init_logging("warn", true);
     let api = ClerkApi::from_env().unwrap_or_else(|error| exit_with(error));
     let store = open_store().await;
     let terminal = std::io::stderr().is_terminal();
@@ -319,20 +460,25 @@ async fn backfill(prune: bool) {
 async fn serve() {
     // A missing .env is normal; variables already set win over it.
     let _ = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_ansi(std::io::stdout().is_terminal())
-        .init();
-    let config = WebhookConfig::from_env().unwrap_or_else(|error| exit_with(error));
-    let token = ApiToken::from_env().unwrap_or_else(|error| exit_with(error));
+    // Every setting first: a bad one stops the server before anything is logged.
     let host: IpAddr = setting("HOST", "127.0.0.1", "an IP address such as 127.0.0.1");
     let port: u16 = setting("PORT", "3000", "a number from 0 to 65535");
     let header_timeout: NonZeroU64 =
         setting("WEBHOOK_HEADER_TIMEOUT", "10", "whole seconds above 0");
+    let token = ApiToken::from_env().unwrap_or_else(|error| exit_with(error));
+    let metrics_addr = metrics_addr();
+    store_options();
+    let telemetry = init_logging("info", false);
+    let config = WebhookConfig::from_env().unwrap_or_else(|error| exit_with(error));
+    let metrics = metrics_addr.map(init_metrics);
     let store = open_store().await;
-    tracing::info!("Storing into {:?}", store.backend());
-    if token.is_none() {
-        tracing::info!("{API_TOKEN_VAR} is not set: the read route /api/users/{{id}} is off");
+    tracing::info!("Storing into {}", database_description());
+    if let Some(addr) = metrics {
+        tracing::info!("Metrics on http://{addr}/metrics");
+    }
+    match token {
+        Some(_) => tracing::info!("Read route /api/users/{{id}} is on ({API_TOKEN_VAR} is set)"),
+        None => tracing::info!("Read route /api/users/{{id}} is off ({API_TOKEN_VAR} is not set)"),
     }
     let addr = SocketAddr::new(host, port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -343,6 +489,149 @@ async fn serve() {
     let header_timeout = Duration::from_secs(header_timeout.get());
     let app = app(config, store, token);
     clerk_webhook_axum::serve(listener, app, header_timeout, shutdown_signal()).await;
+    telemetry.flush();
+}
+
+/// Logs to stdout (or stderr): human-readable, coloured only on a terminal, or one JSON
+/// object per line with `LOG_FORMAT=json`. `RUST_LOG` filters (default `default_filter`).
+/// With the `otlp` feature and `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans are also exported
+/// over OTLP (HTTP/protobuf); keep the returned guard until the end, it flushes them.
+fn init_logging(default_filter: &str, to_stderr: bool) -> Telemetry {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into());
+    let json = match std::env::var("LOG_FORMAT").unwrap_or_default().trim() {
+        "" | "text" => false,
+        "json" => true,
+        other => exit_with(format!(
+            "Invalid LOG_FORMAT {other:?}: expected text or json"
+        )),
+    };
+    let (writer, terminal) = if to_stderr {
+        (
+            BoxMakeWriter::new(std::io::stderr),
+            std::io::stderr().is_terminal(),
+        )
+    } else {
+        (
+            BoxMakeWriter::new(std::io::stdout),
+            std::io::stdout().is_terminal(),
+        )
+    };
+    let fmt = tracing_subscriber::fmt::layer().with_writer(writer);
+    let fmt = if json {
+        fmt.json().boxed()
+    } else {
+        fmt.with_ansi(terminal).boxed()
+    };
+    let telemetry = Telemetry::from_env();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(telemetry.layer())
+        .init();
+    telemetry
+}
+
+/// Span export over OTLP (feature `otlp`), when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+#[cfg(feature = "otlp")]
+struct Telemetry(Option<opentelemetry_sdk::trace::SdkTracerProvider>);
+
+#[cfg(feature = "otlp")]
+impl Telemetry {
+    fn from_env() -> Self {
+        use opentelemetry_otlp::{Protocol, WithExportConfig as _};
+        if std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|v| v.trim().is_empty())
+            || std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_none()
+        {
+            return Self(None);
+        }
+        // The blocking HTTP client must be built outside the async runtime.
+        let exporter = std::thread::spawn(|| {
+            opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_protocol(Protocol::HttpBinary)
+                .build()
+        })
+        .join()
+        .unwrap_or_else(|_| exit_with("Could not start the OTLP exporter"))
+        .unwrap_or_else(|error| exit_with(format!("Invalid OTLP settings: {error}")));
+        let resource = opentelemetry_sdk::Resource::builder()
+            .with_service_name("example-sync")
+            .build();
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(resource)
+            .build();
+        Self(Some(provider))
+    }
+
+    fn layer<S>(&self) -> Option<impl tracing_subscriber::Layer<S>>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        use opentelemetry::trace::TracerProvider as _;
+        self.0.as_ref().map(|provider| {
+            tracing_opentelemetry::layer().with_tracer(provider.tracer("example-sync"))
+        })
+    }
+
+    /// Sends what is still buffered.
+    fn flush(self) {
+        if let Some(provider) = self.0
+            && let Err(error) = provider.shutdown()
+        {
+            eprintln!("Could not flush the OTLP exporter: {error}");
+        }
+    }
+}
+
+/// Without the `otlp` feature: nothing to export.
+#[cfg(not(feature = "otlp"))]
+struct Telemetry;
+
+#[cfg(not(feature = "otlp"))]
+impl Telemetry {
+    fn from_env() -> Self {
+        Self
+    }
+
+    fn layer(&self) -> Option<tracing_subscriber::layer::Identity> {
+        None
+    }
+
+    fn flush(self) {}
+}
+
+/// With `METRICS_ADDR` (for example `127.0.0.1:9464`), serves `GET /metrics` in
+/// Prometheus' text format on that address: never on the public webhook port.
+fn init_metrics(addr: SocketAddr) -> SocketAddr {
+    let seconds = [
+        0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
+    ];
+    PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .set_buckets(&seconds)
+        .and_then(PrometheusBuilder::install)
+        .unwrap_or_else(|error| exit_with(format!("Could not serve metrics on {addr}: {error}")));
+    addr
+}
+
+/// `METRICS_ADDR`, if set; exits 1 with one line if it is not an address.
+fn metrics_addr() -> Option<SocketAddr> {
+    let value = std::env::var("METRICS_ADDR").unwrap_or_default();
+    if value.trim().is_empty() {
+        return None;
+    }
+    let addr = value.trim().parse().unwrap_or_else(|_| {
+        exit_with(format!(
+            "Invalid METRICS_ADDR {value:?}: expected an address such as 127.0.0.1:9464"
+        ))
+    });
+    Some(addr)
 }
 
 /// The environment variable `name` (or `default`), parsed; exits with one line if it does

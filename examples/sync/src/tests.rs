@@ -1,6 +1,8 @@
 use clerk_webhook_axum::{DEFAULT_BODY_LIMIT, WebhookConfig, WebhookVerifier};
 use clerk_webhook_sync::SyncStore;
 use clerk_webhook_sync::testing::{postgres_store, sqlite_store};
+
+use super::Store;
 use clerk_webhook_testkit::adapters::axum::AxumApp;
 use clerk_webhook_testkit::deliveries::{
     ToTestRequest as _, drifted_user_created, signed, user_created,
@@ -17,6 +19,18 @@ const TOKEN: &str = "test-token-0123456789abcdef0123456789abcdef";
 /// A value only `private_metadata` holds, so finding it anywhere in an answer is a leak.
 const PRIVATE_MARKER: &str = "PRIVATE-MARKER-cus_9s6XKzkNRiz8i3";
 
+/// A test store with the example's hook and `app_users`.
+async fn hooked(store: SyncStore) -> Store {
+    super::with_app_users(store).await.unwrap()
+}
+
+async fn count(store: &Store, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
 fn config() -> WebhookConfig {
     WebhookConfig::new(WebhookVerifier::new(TEST_SECRET).unwrap())
 }
@@ -26,7 +40,11 @@ fn token() -> Option<ApiToken> {
 }
 
 async fn app_with(token: Option<ApiToken>) -> AxumApp {
-    AxumApp(super::app(config(), sqlite_store().await.unwrap(), token))
+    AxumApp(super::app(
+        config(),
+        hooked(sqlite_store().await.unwrap()).await,
+        token,
+    ))
 }
 
 #[tokio::test]
@@ -148,7 +166,7 @@ async fn without_a_token_the_read_route_does_not_exist() {
 
 #[tokio::test]
 async fn drifted_data_is_acknowledged_and_quarantined() {
-    let store = sqlite_store().await.unwrap();
+    let store = hooked(sqlite_store().await.unwrap()).await;
     let app = AxumApp(super::app(config(), store.clone(), None));
     let delivery = signed(TEST_SECRET, drifted_user_created());
     let response = app.send(delivery.request()).await;
@@ -182,6 +200,7 @@ fn tokens_compare_exactly() {
 /// The store fails mid-transaction (its users table is gone): 503, so Svix retries, and
 /// the delivery ledger has no row for it, so the retry is not taken for a duplicate.
 async fn store_failure_answers_503_and_leaves_nothing(store: SyncStore) {
+    let store = hooked(store).await;
     store
         .pool()
         .execute("DROP TABLE clerk_users")
@@ -209,4 +228,53 @@ async fn store_failure_on_sqlite() {
 #[tokio::test]
 async fn store_failure_on_postgres() {
     store_failure_answers_503_and_leaves_nothing(postgres_store().await.unwrap()).await;
+}
+
+/// `app_users` cannot be written (here: it is gone): the delivery is answered 503 and
+/// nothing of it stays, not the ledger row, not the mirror row; Svix's retry, once the
+/// table is back, applies all three.
+async fn hook_failure_answers_503_and_the_retry_applies_everything(store: SyncStore) {
+    let store = hooked(store).await;
+    store
+        .pool()
+        .execute("ALTER TABLE app_users RENAME TO app_users_away")
+        .await
+        .unwrap();
+    let app = AxumApp(super::app(config(), store.clone(), None));
+    let delivery = signed(TEST_SECRET, user_created());
+    let response = app.send(delivery.request()).await;
+    assert_eq!(
+        (response.status, response.text().as_str()),
+        (503, "Error storing webhook")
+    );
+    assert_eq!(count(&store, "clerk_webhook_deliveries").await, 0);
+    assert_eq!(count(&store, "clerk_users").await, 0);
+    store
+        .pool()
+        .execute("ALTER TABLE app_users_away RENAME TO app_users")
+        .await
+        .unwrap();
+    let response = app.send(delivery.request()).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(count(&store, "clerk_webhook_deliveries").await, 1);
+    assert_eq!(count(&store, "clerk_users").await, 1);
+    let row: (Option<String>, i64) = sqlx::query_as(
+        "SELECT display_name, CAST(deleted AS INTEGER) FROM app_users WHERE id = $1",
+    )
+    .bind(USER_ID)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(row, (Some("John Doe".to_owned()), 0));
+}
+
+#[tokio::test]
+async fn hook_failure_on_sqlite() {
+    hook_failure_answers_503_and_the_retry_applies_everything(sqlite_store().await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn hook_failure_on_postgres() {
+    hook_failure_answers_503_and_the_retry_applies_everything(postgres_store().await.unwrap())
+        .await;
 }
