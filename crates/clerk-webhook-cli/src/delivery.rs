@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use clerk_webhook_core::WebhookVerifier;
 
 use crate::ids::message_id;
+pub(crate) use clerk_webhook_dev::sender::{root_cause, svix_like_client};
 
 pub use clerk_webhook_core::testing::{SignedDelivery, unix_now};
 
@@ -259,22 +260,4 @@ pub fn http_url(url: &str) -> Result<reqwest::Url, CliError> {
     } else {
         Err(invalid("expected http:// or https://".to_owned()))
     }
-}
-
-/// A client that posts as Svix does: no proxy, and no redirects followed (a 3xx is a
-/// failed attempt, often a sign-in page in front of the route, so it must be seen).
-pub(crate) fn svix_like_client(user_agent: &str, timeout: Duration) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .user_agent(user_agent)
-}
-
-pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
 }

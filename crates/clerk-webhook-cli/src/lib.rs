@@ -2,7 +2,6 @@
 
 pub mod check;
 pub mod delivery;
-pub mod dev;
 pub mod ids;
 pub mod offline;
 pub mod replay;
@@ -10,3 +9,6 @@ pub mod send;
 pub mod soak;
 
 pub use delivery::{Answer, CliError, Deliverer, SignedDelivery, sign_now};
+
+/// `clerk-webhook dev`'s engine, store, API and console: the `clerk-webhook-dev` crate.
+pub use clerk_webhook_dev as dev;

@@ -3,7 +3,7 @@
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use clerk_webhook_cli::offline::{self, read_input};
 use clerk_webhook_cli::send::{self, Payload, SendPlan};
 use clerk_webhook_cli::soak::{self, SoakPlan};
@@ -83,7 +83,9 @@ enum Command {
         #[command(flatten)]
         secret: SecretArg,
     },
-    /// Verify a captured delivery offline. Exit 0: verified; 1: refused (reason printed).
+    /// Verify a captured delivery offline. Exit 0: verified (also when its data does not fit
+    /// the typed model: that is printed); 1: refused (reason printed); 2: a usage or
+    /// configuration error (a file that cannot be read, no secret).
     Verify {
         /// The svix-id header.
         #[arg(long, required_unless_present = "delivery")]
@@ -126,17 +128,32 @@ enum Command {
     /// Run a local stand-in for Svix: messages are POSTed to your handler, retried on
     /// Svix's schedule, and shown (with every attempt) by a console page and a JSON API.
     Dev {
-        /// Your webhook route.
-        #[arg(long, default_value = DEFAULT_URL)]
-        forward_to: String,
-        /// Where the console page and the API listen.
+        /// Your webhook route [default: http://localhost:3000/api/webhooks]. Give it once
+        /// per endpoint: ep_1, ep_2… in this order; a message goes to every enabled
+        /// endpoint whose --filter matches its type.
+        #[arg(long, value_name = "URL")]
+        forward_to: Vec<String>,
+        /// The event types the --forward-to before it subscribes to, comma-separated:
+        /// `user.created`, `user.*` (every user. type) or `*`. Without one: every type.
+        #[arg(long, value_name = "TYPES")]
+        filter: Vec<String>,
+        /// The signing secret of the --forward-to before it, when not --secret's.
+        #[arg(long, value_name = "SECRET")]
+        endpoint_secret: Vec<String>,
+        /// Where the console page and the API listen: a loopback address, unless
+        /// --allow-remote.
         #[arg(long, default_value = "127.0.0.1:3030")]
         listen: String,
+        /// Let --listen take an address other than loopback (0.0.0.0 inside a container,
+        /// say). Anyone who can reach it can have payloads signed with your secret.
+        #[arg(long)]
+        allow_remote: bool,
         /// The SQLite file keeping messages and attempts across restarts.
         #[arg(long, default_value = "clerk-webhook-dev.db")]
         db: std::path::PathBuf,
         /// Multiplies every retry delay: 0.001 turns Svix's 5 minutes into 0.3 s.
-        #[arg(long, default_value_t = 1.0)]
+        // Negative numbers parse, so that the command itself says why they are refused.
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
         time_scale: f64,
         /// Print one capture line (the Clerk CLI's NDJSON format) per attempt on standard
         /// output, and nothing else there.
@@ -183,8 +200,10 @@ enum Command {
 /// configuration error.
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    let cli = Cli::parse();
-    match run(cli.command) {
+    // The matches too: `dev` pairs each --filter with the --forward-to before it.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    match run(cli.command, &matches) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
@@ -196,7 +215,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<ExitCode, CliError> {
+fn run(command: Command, matches: &ArgMatches) -> Result<ExitCode, CliError> {
     match command {
         Command::Send {
             event_types,
@@ -358,19 +377,21 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(exit_if(!replayed.is_empty() && succeeded == replayed.len()))
         }
         Command::Dev {
-            forward_to,
             listen,
             db,
             time_scale,
             json,
+            allow_remote,
             secret,
+            ..
         } => {
             let options = dev_command::Options {
-                forward_to,
+                endpoints: dev_command::endpoint_flags(matches)?,
                 listen,
                 db,
                 time_scale,
                 json,
+                allow_remote,
             };
             let verifier = secret.verifier()?;
             let secret_text = secret.secret.unwrap_or_default();

@@ -3,7 +3,7 @@
 use std::io::Read as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clerk_webhook_core::{VerifiedWebhook, WebhookError, WebhookVerifier};
+use clerk_webhook_core::{ClerkEvent, VerifiedWebhook, WebhookError, WebhookVerifier};
 
 use crate::delivery::{CliError, SignedDelivery};
 use crate::dev::CaptureLine;
@@ -169,14 +169,28 @@ pub fn timestamp_hint(error: &WebhookError) -> String {
     }
 }
 
-/// What `verify` prints for a verified delivery.
+/// What `verify` prints for a verified delivery: the type and `data.id`, and, when the data
+/// does not fit the typed model or the type is not one the model knows, that too (the
+/// delivery is authentic all the same: a receiver acknowledges it).
 #[must_use]
 pub fn verified_line(webhook: &VerifiedWebhook) -> String {
-    format!(
-        "Verified: {} (data.id {})",
-        webhook.event_type(),
+    let event_type = webhook.event_type();
+    let mut line = format!(
+        "Verified: {event_type} (data.id {})",
         webhook.data_id().unwrap_or("none")
-    )
+    );
+    match webhook.event() {
+        ClerkEvent::Mismatched { error, .. } => line.push_str(&format!(
+            ", but the data did not match the {event_type} model: {error} (an authentic \
+             delivery: acknowledge it and keep the data; a newer clerk-webhook-core may type it)"
+        )),
+        ClerkEvent::Unknown { .. } => line.push_str(&format!(
+            ", an event type this clerk-webhook-core does not type ({event_type}: its data \
+             stays untyped)"
+        )),
+        _ => {}
+    }
+    line
 }
 
 /// A timestamp argument: decimal seconds, or now.

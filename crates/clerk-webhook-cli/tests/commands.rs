@@ -74,6 +74,40 @@ fn verify_round_trips_what_sign_produces() {
     );
 }
 
+/// An authentic delivery whose data does not fit the typed model is verified (exit 0), and
+/// the output says the data did not match the model, and why.
+#[test]
+fn verify_says_when_authentic_data_does_not_fit_the_model() {
+    let drifted =
+        r#"{"type":"user.created","data":{"id":"user_1","created_at":"2024-05-28T00:00:00Z"}}"#;
+    let path = body_file("drifted.json", drifted);
+    let path = path.to_str().unwrap();
+    let (id, timestamp, signature) = sign(path);
+    let output = verify(&id, &timestamp, &signature, path);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(
+            "Verified: user.created (data.id user_1), but the data did not match the \
+             user.created model: invalid type: string \"2024-05-28T00:00:00Z\", expected i64"
+        ),
+        "{text}"
+    );
+
+    let unknown = body_file(
+        "unknown.json",
+        r#"{"type":"user.banned","data":{"id":"user_1"}}"#,
+    );
+    let unknown = unknown.to_str().unwrap();
+    let (id, timestamp, signature) = sign(unknown);
+    let output = verify(&id, &timestamp, &signature, unknown);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        stdout(&output).contains("an event type this clerk-webhook-core does not type"),
+        "{output:?}"
+    );
+}
+
 #[test]
 fn verify_names_the_error_for_each_tampering() {
     let path = body_file("tamper.json", BODY);

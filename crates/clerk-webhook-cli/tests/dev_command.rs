@@ -32,12 +32,18 @@ fn start_dev(db: &Path, forward_to: &str) -> (Child, String) {
 }
 
 fn start_dev_scaled(db: &Path, forward_to: &str, time_scale: &str) -> (Child, String) {
+    start_dev_with(
+        db,
+        &["--time-scale", time_scale, "--forward-to", forward_to],
+    )
+}
+
+fn start_dev_with(db: &Path, args: &[&str]) -> (Child, String) {
     let mut child = clerk_webhook()
         .args(["dev", "--json", "--listen", "127.0.0.1:0"])
-        .args(["--time-scale", time_scale])
         .arg("--db")
         .arg(db)
-        .args(["--forward-to", forward_to])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -181,9 +187,45 @@ fn bad_flags_stop_dev_at_start_up_with_one_line() {
         (vec!["--time-scale=-1"], "--time-scale"),
         (vec!["--time-scale", "NaN"], "--time-scale"),
         (vec!["--listen", "localhost"], "--listen"),
+        // Documentation addresses (RFC 5737, RFC 3849): not loopback, and not this
+        // machine's, so a regression fails to bind instead of listening (0.0.0.0 and [::]
+        // are the unit tests' cases).
+        (vec!["--listen", "192.0.2.1:0"], "--allow-remote"),
+        (
+            vec!["--listen", "[2001:db8::1]:0"],
+            "not a loopback address",
+        ),
         (vec!["--listen", busy.as_str()], "could not listen"),
         (vec!["--forward-to", "ftp://x"], "invalid URL"),
         (vec!["--secret", "whsec_!!"], "secret"),
+        (
+            vec!["--filter", "user.*", "--forward-to", "http://127.0.0.1:9/"],
+            "--filter applies to the --forward-to before it",
+        ),
+        (
+            vec!["--forward-to", "http://127.0.0.1:9/", "--filter", "user*"],
+            "not an event type filter",
+        ),
+        (
+            vec![
+                "--forward-to",
+                "http://127.0.0.1:9/",
+                "--filter",
+                "user.*",
+                "--filter",
+                "session.*",
+            ],
+            "two --filters",
+        ),
+        (
+            vec![
+                "--forward-to",
+                "http://127.0.0.1:9/",
+                "--endpoint-secret",
+                "whsec_!!",
+            ],
+            "secret",
+        ),
     ] {
         let output = clerk_webhook()
             .args(["dev", "--db", db])
@@ -275,4 +317,92 @@ async fn a_pending_retry_goes_out_after_a_restart() {
         (capture.svix_id.as_str(), capture.forward_status),
         (id.as_str(), Some(200))
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_forward_to_is_an_endpoint_with_the_filter_and_secret_after_it() {
+    const OWN_SECRET: &str = OTHER_SECRET;
+    let users = verifying_endpoint(SECRET).await;
+    let audit = verifying_endpoint(OWN_SECRET).await;
+    let directory = tempfile::tempdir().unwrap();
+    let (child, console) = start_dev_with(
+        &directory.path().join("dev.db"),
+        &[
+            "--forward-to",
+            &users,
+            "--filter",
+            "user.*,session.created",
+            "--forward-to",
+            &audit,
+            "--endpoint-secret",
+            OWN_SECRET,
+        ],
+    );
+    let client = reqwest::Client::new();
+    let get = async |path: &str| -> serde_json::Value {
+        let response = client.get(format!("{console}{path}")).send().await.unwrap();
+        serde_json::from_str(&response.text().await.unwrap()).unwrap()
+    };
+    let endpoints = get("/api/endpoints").await;
+    assert_eq!(endpoints[0]["id"], "ep_1");
+    assert_eq!(endpoints[0]["url"], users.as_str());
+    assert_eq!(
+        endpoints[0]["filter_types"],
+        serde_json::json!(["user.*", "session.created"])
+    );
+    assert_eq!(endpoints[1]["url"], audit.as_str());
+    assert_eq!(endpoints[1]["filter_types"], serde_json::Value::Null);
+    assert_eq!(
+        endpoints[1]["secret_hint"],
+        format!("{}…", &OWN_SECRET[..10])
+    );
+
+    let mut ids = Vec::new();
+    for event_type in ["user.created", "organization.created"] {
+        let created = client
+            .post(format!("{console}/api/messages"))
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"event_type":"{event_type}"}}"#))
+            .send()
+            .await
+            .unwrap();
+        let created: serde_json::Value =
+            serde_json::from_str(&created.text().await.unwrap()).unwrap();
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let mut shown = Vec::new();
+    let settled = eventually(Duration::from_secs(10), async || {
+        shown.clear();
+        for id in &ids {
+            shown.push(get(&format!("/api/messages/{id}")).await);
+        }
+        shown.iter().all(|m| m["status"] == "succeeded")
+    })
+    .await;
+    assert!(settled, "{shown:#?}");
+    let routes = |message: &serde_json::Value| -> Vec<(String, Option<u64>)> {
+        message["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["endpoint"].as_str().unwrap().to_owned(),
+                    a["status_code"].as_u64(),
+                )
+            })
+            .collect()
+    };
+    // Each endpoint's own secret verified (a 200 from each receiver), and user.* only there.
+    let mut user = routes(&shown[0]);
+    user.sort();
+    assert_eq!(
+        user,
+        [
+            ("ep_1".to_owned(), Some(200)),
+            ("ep_2".to_owned(), Some(200))
+        ]
+    );
+    assert_eq!(routes(&shown[1]), [("ep_2".to_owned(), Some(200))]);
+    stop(child);
 }

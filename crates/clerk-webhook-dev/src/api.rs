@@ -12,33 +12,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::clock::rfc3339;
-use super::engine::{DevError, Engine};
-use super::store::{Attempt, Endpoint, Message, MessageStatus, Trigger};
+use crate::clock::rfc3339;
+pub use crate::endpoint::SecretInfo;
+use crate::engine::{DevError, Engine};
+use crate::loopback::is_loopback_host;
+use crate::store::{Attempt, Delivery, Endpoint, Message, MessageQuery, MessageStatus, Trigger};
 
 /// Messages a list returns when no `limit` is given.
 const DEFAULT_LIST_LIMIT: u32 = 100;
-
-/// What the API shows about the signing secret: never the secret itself.
-#[derive(Debug, Clone)]
-pub struct SecretInfo {
-    /// The secret's first characters, `whsec_MfKQ…`.
-    pub hint: String,
-    /// Whether it is the public development secret from `.env.example`.
-    pub is_development_secret: bool,
-}
-
-impl SecretInfo {
-    /// The hint for `secret` (its first 10 characters) and whether it is the public one.
-    #[must_use]
-    pub fn of(secret: &str) -> Self {
-        let hint: String = secret.chars().take(10).collect();
-        Self {
-            hint: format!("{hint}…"),
-            is_development_secret: secret.contains(clerk_webhook_core::DEVELOPMENT_SECRET),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 struct AppState {
@@ -49,13 +30,17 @@ struct AppState {
 /// The API (and, at `/`, the console page) over `engine`.
 pub fn router(engine: Arc<Engine>, secret: SecretInfo) -> Router {
     Router::new()
-        .route("/", get(super::console::page))
+        .route("/", get(crate::console::page))
         .route("/api/messages", get(list_messages).post(create_message))
         .route("/api/messages/{id}", get(show_message))
         .route("/api/messages/{id}/resend", post(resend))
         .route("/api/recover", post(recover))
         .route("/api/endpoint", get(show_endpoint))
         .route("/api/endpoint/enable", post(enable_endpoint))
+        .route("/api/endpoints", get(list_endpoints))
+        .route("/api/endpoints/{id}", get(show_endpoint_by_id))
+        .route("/api/endpoints/{id}/enable", post(enable_endpoint_by_id))
+        .route("/api/endpoints/{id}/disable", post(disable_endpoint_by_id))
         .route("/api/event-types", get(event_types))
         .route("/api/samples/{event_type}", get(sample))
         .route("/in", post(inject))
@@ -87,20 +72,9 @@ async fn same_origin_only(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name.to_ascii_lowercase().ends_with(".localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 #[derive(Debug, Serialize)]
 struct AttemptView<'a> {
+    endpoint: &'a str,
     number: u32,
     at: String,
     trigger: Trigger,
@@ -115,6 +89,7 @@ struct AttemptView<'a> {
 impl<'a> AttemptView<'a> {
     fn of(attempt: &'a Attempt) -> Self {
         Self {
+            endpoint: &attempt.endpoint_id,
             number: attempt.number,
             at: rfc3339(attempt.at),
             trigger: attempt.trigger,
@@ -136,7 +111,28 @@ struct MessageView<'a> {
     created_at: String,
     next_attempt_at: Option<String>,
     attempts: Vec<AttemptView<'a>>,
+    deliveries: Vec<DeliveryView<'a>>,
     payload: serde_json::Value,
+}
+
+/// A message's delivery to one endpoint.
+#[derive(Debug, Serialize)]
+struct DeliveryView<'a> {
+    endpoint: &'a str,
+    status: MessageStatus,
+    next_attempt_at: Option<String>,
+    attempts: usize,
+}
+
+impl<'a> DeliveryView<'a> {
+    fn of(message: &'a Message, delivery: &'a Delivery) -> Self {
+        Self {
+            endpoint: &delivery.endpoint_id,
+            status: delivery.status,
+            next_attempt_at: delivery.next_attempt_at.map(rfc3339),
+            attempts: message.attempts_to(&delivery.endpoint_id).count(),
+        }
+    }
 }
 
 impl<'a> MessageView<'a> {
@@ -148,6 +144,11 @@ impl<'a> MessageView<'a> {
             created_at: rfc3339(message.created_at),
             next_attempt_at: message.next_attempt_at.map(rfc3339),
             attempts: message.attempts.iter().map(AttemptView::of).collect(),
+            deliveries: message
+                .deliveries
+                .iter()
+                .map(|delivery| DeliveryView::of(message, delivery))
+                .collect(),
             payload: serde_json::from_slice(&message.payload).unwrap_or_else(|_| {
                 serde_json::Value::String(String::from_utf8_lossy(&message.payload).into_owned())
             }),
@@ -157,16 +158,24 @@ impl<'a> MessageView<'a> {
 
 #[derive(Debug, Serialize)]
 struct EndpointView<'a> {
+    id: &'a str,
     url: &'a str,
+    filter_types: Option<&'a [String]>,
     enabled: bool,
     disabled_at: Option<String>,
     secret_hint: &'a str,
     development_secret: bool,
 }
 
-fn endpoint_view<'a>(endpoint: &'a Endpoint, secret: &'a SecretInfo) -> EndpointView<'a> {
+fn endpoint_view<'a>(endpoint: &'a Endpoint, state: &'a AppState) -> EndpointView<'a> {
+    let secret = state
+        .engine
+        .secret_info(&endpoint.id)
+        .unwrap_or(&state.secret);
     EndpointView {
+        id: &endpoint.id,
         url: &endpoint.url,
+        filter_types: endpoint.filter_types.as_deref(),
         enabled: endpoint.enabled,
         disabled_at: endpoint.disabled_at.map(rfc3339),
         secret_hint: &secret.hint,
@@ -217,6 +226,7 @@ fn created(id: &str) -> Response {
 struct ListQuery {
     status: Option<String>,
     limit: Option<u32>,
+    endpoint: Option<String>,
 }
 
 async fn list_messages(
@@ -225,20 +235,26 @@ async fn list_messages(
 ) -> Result<Response, ApiError> {
     let status = match query.status.as_deref() {
         None | Some("" | "all") => None,
-        Some("pending") => Some(MessageStatus::Pending),
-        Some("succeeded") => Some(MessageStatus::Succeeded),
-        Some("failed") => Some(MessageStatus::Failed),
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "unknown status {other:?}: use pending, succeeded or failed"
-            )));
-        }
+        Some(text) => Some(MessageStatus::parse(text).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown status {text:?}: use pending, succeeded or failed"
+            ))
+        })?),
     };
-    let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
+    let endpoint_id = match query.endpoint.as_deref() {
+        None | Some("" | "all") => None,
+        Some(id) => Some(state.engine.endpoint_by_id(id).await?.id),
+    };
+    let query = MessageQuery {
+        status,
+        since: None,
+        endpoint_id,
+        limit: query.limit.unwrap_or(DEFAULT_LIST_LIMIT),
+    };
     let messages = state
         .engine
         .store()
-        .messages(status, None, limit)
+        .query(&query)
         .await
         .map_err(DevError::from)?;
     let views: Vec<MessageView<'_>> = messages.iter().map(MessageView::of).collect();
@@ -263,11 +279,20 @@ async fn find(state: &AppState, id: &str) -> Result<Message, ApiError> {
         .ok_or_else(|| DevError::NotFound(id.to_owned()))?)
 }
 
+#[derive(Debug, Deserialize)]
+struct ResendQuery {
+    endpoint: Option<String>,
+}
+
 async fn resend(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(query): Query<ResendQuery>,
 ) -> Result<Response, ApiError> {
-    state.engine.resend(&id).await?;
+    match query.endpoint.as_deref() {
+        None | Some("" | "all") => drop(state.engine.resend(&id).await?),
+        Some(endpoint) => drop(state.engine.resend_to(&id, endpoint).await?),
+    }
     let message = find(&state, &id).await?;
     Ok(axum::Json(MessageView::of(&message)).into_response())
 }
@@ -295,12 +320,45 @@ async fn recover(State(state): State<AppState>, body: Bytes) -> Result<Response,
 
 async fn show_endpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
     let endpoint = state.engine.endpoint().await?;
-    Ok(axum::Json(endpoint_view(&endpoint, &state.secret)).into_response())
+    Ok(axum::Json(endpoint_view(&endpoint, &state)).into_response())
 }
 
 async fn enable_endpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
     let endpoint = state.engine.enable().await?;
-    Ok(axum::Json(endpoint_view(&endpoint, &state.secret)).into_response())
+    Ok(axum::Json(endpoint_view(&endpoint, &state)).into_response())
+}
+
+async fn list_endpoints(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let endpoints = state.engine.endpoints().await?;
+    let views: Vec<EndpointView<'_>> = endpoints
+        .iter()
+        .map(|endpoint| endpoint_view(endpoint, &state))
+        .collect();
+    Ok(axum::Json(views).into_response())
+}
+
+async fn show_endpoint_by_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let endpoint = state.engine.endpoint_by_id(&id).await?;
+    Ok(axum::Json(endpoint_view(&endpoint, &state)).into_response())
+}
+
+async fn enable_endpoint_by_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let endpoint = state.engine.enable_endpoint(&id).await?;
+    Ok(axum::Json(endpoint_view(&endpoint, &state)).into_response())
+}
+
+async fn disable_endpoint_by_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let endpoint = state.engine.disable_endpoint(&id).await?;
+    Ok(axum::Json(endpoint_view(&endpoint, &state)).into_response())
 }
 
 async fn event_types() -> Response {
@@ -352,10 +410,15 @@ impl ApiError {
 impl From<DevError> for ApiError {
     fn from(error: DevError) -> Self {
         let status = match &error {
-            DevError::NotFound(_) => StatusCode::NOT_FOUND,
-            DevError::NotAnObject(_) | DevError::UnknownEventType(_) => StatusCode::BAD_REQUEST,
-            DevError::EndpointDisabled => StatusCode::CONFLICT,
-            DevError::Store(_) | DevError::Random(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            DevError::NotFound(_) | DevError::UnknownEndpoint(_) => StatusCode::NOT_FOUND,
+            DevError::NotAnObject(_) | DevError::UnknownEventType(_) | DevError::Config(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            DevError::EndpointDisabled | DevError::NotRouted { .. } => StatusCode::CONFLICT,
+            DevError::Store(_)
+            | DevError::Random(_)
+            | DevError::Client(_)
+            | DevError::Timeout { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
             tracing::error!(%error, "dev API request failed");

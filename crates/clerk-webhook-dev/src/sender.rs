@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 use clerk_webhook_core::WebhookVerifier;
 use clerk_webhook_core::testing::SignedDelivery;
 
-use crate::delivery::{CliError, root_cause, svix_like_client};
-
 /// Svix gives up on an answer after 15 s.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -48,14 +46,9 @@ impl Sender {
     /// A sender signing with `signer`, giving up on an answer after `timeout`.
     ///
     /// # Errors
-    /// [`CliError::Http`] when the HTTP client cannot be built.
-    pub fn new(signer: WebhookVerifier, timeout: Duration) -> Result<Self, CliError> {
-        let client = svix_like_client(USER_AGENT, timeout)
-            .build()
-            .map_err(|e| CliError::Http {
-                url: String::new(),
-                reason: e.to_string(),
-            })?;
+    /// When the HTTP client cannot be built (no TLS backend, say).
+    pub fn new(signer: WebhookVerifier, timeout: Duration) -> Result<Self, reqwest::Error> {
+        let client = svix_like_client(USER_AGENT, timeout).build()?;
         Ok(Self {
             client,
             signer,
@@ -145,4 +138,24 @@ impl Sender {
         }
         cause
     }
+}
+
+/// A client that posts as Svix does: no proxy, and no redirects followed (a 3xx is a
+/// failed attempt, often a sign-in page in front of the route, so it must be seen).
+pub fn svix_like_client(user_agent: &str, timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .user_agent(user_agent)
+}
+
+/// The innermost cause of `error`, which is what says what happened.
+#[must_use]
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }

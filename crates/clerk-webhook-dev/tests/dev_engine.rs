@@ -7,8 +7,8 @@ mod common;
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use clerk_webhook_cli::dev::{Clock as _, DevStore, MessageStatus, RETRY_SCHEDULE, Trigger};
 use clerk_webhook_core::testing::SignedDelivery;
+use clerk_webhook_dev::{Clock as _, DevStore, MessageStatus, RETRY_SCHEDULE, Trigger};
 use common::{Endpoint, Reply, closed_url, engine, engine_with, verifier};
 
 const MS: Duration = Duration::from_millis(1);
@@ -53,19 +53,13 @@ async fn retries_follow_svix_schedule_then_the_message_fails() {
 #[tokio::test]
 async fn time_scale_shortens_every_delay() {
     let endpoint = Endpoint::start(vec![], Reply::status(500)).await;
-    let clock = std::sync::Arc::new(clerk_webhook_cli::dev::ManualClock::starting_now());
-    let sender = clerk_webhook_cli::dev::Sender::new(verifier(), Duration::from_secs(5)).unwrap();
+    let clock = std::sync::Arc::new(clerk_webhook_dev::ManualClock::starting_now());
+    let sender = clerk_webhook_dev::Sender::new(verifier(), Duration::from_secs(5)).unwrap();
     let store = DevStore::in_memory().await.unwrap();
-    let engine = clerk_webhook_cli::dev::Engine::start(
-        store,
-        &endpoint.url,
-        sender,
-        clock.clone(),
-        0.001,
-        None,
-    )
-    .await
-    .unwrap();
+    let engine =
+        clerk_webhook_dev::Engine::start(store, &endpoint.url, sender, clock.clone(), 0.001, None)
+            .await
+            .unwrap();
     let id = engine.create_sample("user.created").await.unwrap();
     engine.run_due().await.unwrap();
     clock.advance(Duration::from_millis(5));
@@ -378,7 +372,10 @@ async fn resend_adds_one_attempt_with_the_same_id_whatever_the_status() {
         MessageStatus::Failed
     );
     clock.advance(Duration::from_secs(60));
-    let report = engine.resend(&id).await.unwrap();
+    let reports = engine.resend(&id).await.unwrap();
+    let [report] = reports.as_slice() else {
+        panic!("one endpoint, one attempt: {reports:?}");
+    };
     assert_eq!(report.attempt.number, 2);
     assert_eq!(report.attempt.trigger, Trigger::Manual);
     assert_eq!(report.status, MessageStatus::Succeeded);
@@ -454,7 +451,7 @@ async fn a_backlog_reaches_the_handler_32_attempts_at_a_time() {
     assert_eq!(endpoint.received().len(), 100);
     let most = endpoint.most_in_flight();
     assert!(
-        (2..=clerk_webhook_cli::dev::engine::MAX_CONCURRENT_ATTEMPTS).contains(&most),
+        (2..=clerk_webhook_dev::engine::MAX_CONCURRENT_ATTEMPTS).contains(&most),
         "{most} at once"
     );
 }

@@ -537,3 +537,65 @@ async fn an_answer_body_is_shown_as_text_never_run_as_html() {
     assert!(text.contains(hostile), "the body appears verbatim: {text}");
     assert_eq!(browser.client.title().await.unwrap(), "clerk-webhook dev");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_endpoints_show_their_filters_and_each_message_its_endpoint() {
+    let _one = ONE_BROWSER.lock().await;
+    let users = verifying_endpoint(SECRET).await;
+    let everything = verifying_endpoint(SECRET).await;
+    let svix = clerk_webhook_dev::LocalSvix::builder()
+        .endpoint(clerk_webhook_dev::EndpointOptions::new(&users).filter_types(["user.*"]))
+        .endpoint(everything.as_str())
+        .secret(SECRET)
+        .start()
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let page = format!("http://{}", svix.serve(listener).unwrap());
+    let browser = Browser::open(&page).await;
+
+    let endpoints = browser
+        .wait_for("both endpoints", Duration::from_secs(5), async || {
+            let text = browser.section_text("Endpoints").await;
+            text.contains(&everything).then_some(text)
+        })
+        .await;
+    assert!(endpoints.contains(&users), "{endpoints}");
+    assert!(endpoints.contains("user.*"), "{endpoints}");
+    assert!(endpoints.contains("All event types"), "{endpoints}");
+
+    let id = browser.send_example("organization.created").await;
+    let row = browser
+        .wait_for_row(&id, "Succeeded", Duration::from_secs(5))
+        .await;
+    assert!(
+        row.contains("organization.created") && row.contains("200"),
+        "{row}"
+    );
+    browser.open_message(&id).await;
+    let attempts = browser
+        .wait_for("the attempt", Duration::from_secs(5), async || {
+            let rows = browser.rows("Message msg_").await;
+            (!rows.is_empty()).then_some(rows)
+        })
+        .await;
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert!(
+        attempts[0].contains("ep_2") && !attempts[0].contains("ep_1"),
+        "{attempts:?}"
+    );
+
+    // Shown per endpoint: ep_1 (user.*) never got it.
+    browser
+        .labelled("Endpoint")
+        .await
+        .select_by_value("ep_1")
+        .await
+        .unwrap();
+    browser
+        .wait_for("ep_1's empty list", Duration::from_secs(5), async || {
+            let text = browser.section_text("Message Attempts").await;
+            (text.contains("No messages for ep_1.") && !text.contains(&id)).then_some(())
+        })
+        .await;
+}

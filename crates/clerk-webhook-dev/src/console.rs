@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 const PAGE: &str = include_str!("console/index.html");
 
 /// The page.
-pub(super) async fn page() -> impl IntoResponse {
+pub(crate) async fn page() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

@@ -1,18 +1,21 @@
-//! `clerk-webhook dev`: a local stand-in for Svix. Messages are signed and POSTed to your
-//! handler as Svix sends them, retried on Svix's schedule (optionally sped up), stopped
-//! by `webhook-delivery: abort-message`, held by `webhook-delivery: disable`, and kept in
-//! an SQLite file so pending retries survive a restart. A JSON API (and the console page
-//! at `/`) shows every attempt and resends.
+#![doc = include_str!("../README.md")]
 //!
 //! The parts: [`schedule`] (Svix's delays), [`store`] (the SQLite file), [`sender`] (one
-//! signed POST), [`engine`] (what happens after each answer), [`api`] (HTTP), [`capture`]
-//! (the Clerk CLI's NDJSON lines).
+//! signed POST), [`engine`] (routing, and what happens after each answer), [`filter`]
+//! (what an endpoint subscribes to), [`local`] (the test-facing [`LocalSvix`]), [`api`]
+//! (HTTP and the console page), [`capture`] (the Clerk CLI's NDJSON lines), [`loopback`]
+//! (who may talk to the API).
 
 pub mod api;
 pub mod capture;
 pub mod clock;
 mod console;
+pub mod endpoint;
 pub mod engine;
+pub mod filter;
+pub mod ids;
+pub mod local;
+pub mod loopback;
 pub mod schedule;
 pub mod sender;
 pub mod store;
@@ -20,15 +23,20 @@ pub mod store;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use api::{SecretInfo, router};
+pub use api::router;
 pub use capture::CaptureLine;
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, UnixMillis};
+pub use endpoint::{EndpointConfig, SecretInfo};
 pub use engine::{AttemptObserver, AttemptReport, DevError, Engine};
+pub use filter::{EventFilter, FilterError};
+pub use local::{EndpointOptions, LocalSvix, LocalSvixBuilder};
 pub use schedule::RETRY_SCHEDULE;
 pub use sender::Sender;
-pub use store::{Attempt, DevStore, Endpoint, Message, MessageStatus, Trigger};
+pub use store::{Attempt, Delivery, DevStore, Endpoint, Message, MessageStatus, Trigger};
 
-/// Serves the API on `listener` and delivers messages until `shutdown` completes.
+/// Serves the API (and the console page) on `listener` and delivers messages until
+/// `shutdown` completes. `secret` is what the API shows for endpoints configured without
+/// their own [`SecretInfo`].
 ///
 /// # Errors
 /// When the listener fails.

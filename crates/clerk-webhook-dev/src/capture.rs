@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use clerk_webhook_core::testing::SignedDelivery;
 
-use super::engine::AttemptReport;
+use crate::engine::AttemptReport;
 
 /// The `type` of a line that holds a delivery.
 pub const EVENT_LINE: &str = "event";

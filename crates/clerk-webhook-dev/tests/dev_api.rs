@@ -318,6 +318,57 @@ async fn other_origins_and_rebound_host_names_are_refused() {
 }
 
 #[tokio::test]
+async fn host_names_that_only_start_like_loopback_are_refused() {
+    let endpoint = Endpoint::start(vec![], Reply::status(200)).await;
+    let dev = Dev::start(&endpoint.url, 1.0).await;
+    let port = dev.base.rsplit_once(':').unwrap().1;
+    let answer = |host: String| {
+        let request = dev
+            .client
+            .post(format!("{}/in", dev.base))
+            .header("host", host)
+            .body(r#"{"type":"user.created","data":{"id":"user_1"}}"#);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for host in [
+        "[::1].attacker.com".to_owned(),
+        format!("[::1]:{port}.attacker.com"),
+        "[::1]attacker.com".to_owned(),
+        format!("localhost:{port}.attacker.com"),
+        "127.0.0.1.attacker.com".to_owned(),
+    ] {
+        assert_eq!(answer(host.clone()).await, 403, "Host {host}");
+    }
+    assert_eq!(
+        dev.get("/api/messages").await.1,
+        json!([]),
+        "nothing was injected"
+    );
+    for host in [format!("[::1]:{port}"), format!("localhost:{port}")] {
+        assert_eq!(answer(host.clone()).await, 201, "Host {host}");
+    }
+}
+
+#[tokio::test]
+async fn the_development_secret_is_recognised_without_its_whsec_prefix() {
+    let bare = clerk_webhook_core::DEVELOPMENT_SECRET.trim_start_matches("whsec_");
+    let info = clerk_webhook_dev::SecretInfo::of(bare);
+    assert!(info.is_development_secret, "bare base64 is the same key");
+    let endpoint = Endpoint::start(vec![], Reply::status(200)).await;
+    let base = start_dev(&endpoint.url, bare, 1.0).await;
+    let shown = reqwest::get(format!("{base}/api/endpoint"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["development_secret"], true, "{shown}");
+    let own = clerk_webhook_dev::SecretInfo::of(SECRET);
+    assert!(!own.is_development_secret);
+}
+
+#[tokio::test]
 async fn event_types_and_samples_are_served_for_the_console() {
     let endpoint = Endpoint::start(vec![], Reply::status(200)).await;
     let dev = Dev::start(&endpoint.url, 1.0).await;
