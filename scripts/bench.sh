@@ -4,7 +4,12 @@
 # RUNS runs each, next to each framework's trivial POST handler (same body, no
 # verification: benches/baseline). Prints a table and writes docs/benchmarks.md (between the
 # bench-servers markers) and docs/bench-servers.svg.
+# example-axum also runs a third time in each run with METRICS_ADDR set (the Prometheus
+# exporter installed, every delivery counted), next to its run without: the difference goes
+# between the bench-metrics markers.
 #   scripts/bench.sh                 RUNS=3 DURATION=10 by default
+#   FRAMEWORKS=axum scripts/bench.sh only axum (verified, metrics, baseline): updates the
+#                                    bench-metrics section only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/wait-for-port.sh
@@ -12,7 +17,8 @@ source scripts/lib/wait-for-port.sh
 runs="${RUNS:-3}"
 duration="${DURATION:-10}"
 port="${PORT:-3941}"
-frameworks=(actix-web axum poem rocket warp)
+read -r -a frameworks <<<"${FRAMEWORKS:-actix-web axum poem rocket warp}"
+metrics_port="$((port + 1))"
 secret="$(sed -n 's/^CLERK_WEBHOOK_SIGNING_SECRET=//p' .env.example)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -31,16 +37,16 @@ target/release/clerk-webhook samples user.created >"$body"
 echo "== Body: $(wc -c <"$body") bytes (Clerk's user.created example)"
 
 results="$work/results.tsv"
-printf 'framework\tvariant\trun\treq_per_s\tp50_ms\tp99_ms\tnon_2xx\trss_kib\n' >"$results"
+printf 'framework\tvariant\trun\treq_per_s\tp50_ms\tp99_ms\tnon_2xx\trss_kib\tcounted\n' >"$results"
 
 to_ms() { # wrk latency like 1.23ms, 456.00us, 1.02s
   python3 -c "import sys; v=sys.argv[1]; print(float(v[:-2])/1000 if v.endswith('us') else float(v[:-2]) if v.endswith('ms') else float(v[:-1])*1000)" "$1"
 }
 
-bench_one() { # framework variant run binary
-  local framework="$1" variant="$2" run="$3" binary="$4"
+bench_one() { # framework variant run binary [METRICS_ADDR]
+  local framework="$1" variant="$2" run="$3" binary="$4" metrics_addr="${5:-}"
   CLERK_WEBHOOK_SIGNING_SECRET="$secret" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn \
-    "$binary" >"$work/server.log" 2>&1 &
+    METRICS_ADDR="$metrics_addr" "$binary" >"$work/server.log" 2>&1 &
   local pid=$!
   wait_for_port "$port" "$pid" "$work/server.log"
   # Signed now, so the timestamp stays inside the 5-minute window for the whole run.
@@ -55,8 +61,11 @@ bench_one() { # framework variant run binary
     done <<<"$signed"
   } >"$work/post.lua"
   wrk -t2 -c50 -d"${duration}s" --latency -s "$work/post.lua" "http://127.0.0.1:${port}/api/webhooks" >"$work/wrk.out"
-  local rss
+  local rss counted=""
   rss="$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
+  if [ -n "$metrics_addr" ]; then # what the exporter counted, so the metrics were live
+    counted="$(curl -fsS "http://$metrics_addr/metrics" | awk '/^clerk_webhook_deliveries_total\{.*outcome="accepted"/ {print $2}')"
+  fi
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null || true
   local rps p50 p99 non2xx
@@ -64,15 +73,18 @@ bench_one() { # framework variant run binary
   p50="$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")")"
   p99="$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")"
   non2xx="$(awk '/Non-2xx or 3xx responses/ {print $5}' "$work/wrk.out")"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$framework" "$variant" "$run" "$rps" "$p50" "$p99" "${non2xx:-0}" "$rss" >>"$results"
-  printf '   %-10s %-9s run %s: %10s req/s  p50 %6.2f ms  p99 %6.2f ms  non-2xx %s  peak RSS %s KiB\n' \
-    "$framework" "$variant" "$run" "$rps" "$p50" "$p99" "${non2xx:-0}" "$rss"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$framework" "$variant" "$run" "$rps" "$p50" "$p99" "${non2xx:-0}" "$rss" "${counted:-}" >>"$results"
+  printf '   %-10s %-9s run %s: %10s req/s  p50 %6.2f ms  p99 %6.2f ms  non-2xx %s  peak RSS %s KiB%s\n' \
+    "$framework" "$variant" "$run" "$rps" "$p50" "$p99" "${non2xx:-0}" "$rss" "${counted:+  counted $counted}"
 }
 
 for run in $(seq 1 "$runs"); do
   echo "== Run ${run} of ${runs}"
   for framework in "${frameworks[@]}"; do
     bench_one "$framework" verified "$run" "target/release/example-${framework}"
+    if [ "$framework" = axum ]; then
+      bench_one "$framework" metrics "$run" "target/release/example-${framework}" "127.0.0.1:${metrics_port}"
+    fi
     bench_one "$framework" baseline "$run" "target/release/baseline-${framework}"
   done
 done
@@ -84,6 +96,7 @@ import csv, datetime, os, re, statistics, subprocess, sys
 path, runs, duration, wrk_version = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 rows = list(csv.DictReader(open(path), delimiter="\t"))
 frameworks = ["actix-web", "axum", "poem", "rocket", "warp"]
+measured = {r["framework"] for r in rows}
 
 def series(framework, variant, key):
     return [float(r[key]) for r in rows if r["framework"] == framework and r["variant"] == variant]
@@ -119,6 +132,26 @@ for f in frameworks:
 lines += ["", "![req/s per framework, verified and baseline](bench-servers.svg)", "<!-- bench-servers:end -->"]
 section = "\n".join(lines)
 
+# METRICS_ADDR set against unset: example-axum, the same runs.
+off, on = series("axum", "verified", "req_per_s"), series("axum", "metrics", "req_per_s")
+metrics_section = None
+if off and on:
+    counted = [r["counted"] or "?" for r in rows if r["framework"] == "axum" and r["variant"] == "metrics"]
+    pairs = [m / v - 1 for v, m in zip(off, on)]
+    mlines = ["<!-- bench-metrics:start -->",
+      f"Measured {datetime.date.today()} by `scripts/bench.sh` (RUNS={runs}, DURATION={duration}), in the same runs and on the same machine as each other: {rustc}; {cpu}, {os.cpu_count()} cores; release `example-axum`, `RUST_LOG=warn`, `wrk -t2 -c50 -d{duration}s`, Clerk's `user.created` example. \"metrics on\" sets `METRICS_ADDR` (the Prometheus exporter installed: every delivery counted in `clerk_webhook_deliveries_total` and timed in `clerk_webhook_receive_duration_seconds`); \"off\" leaves it unset. Runs alternate off, on, baseline.",
+      "",
+      "| | req/s, median [min–max] | p50 / p99 ms |",
+      "|---|---|---|",
+      f"| metrics off | {statistics.median(off):,.0f} [{min(off):,.0f}–{max(off):,.0f}] | {statistics.median(series('axum','verified','p50_ms')):.2f} / {statistics.median(series('axum','verified','p99_ms')):.2f} |",
+      f"| metrics on | {statistics.median(on):,.0f} [{min(on):,.0f}–{max(on):,.0f}] | {statistics.median(series('axum','metrics','p50_ms')):.2f} / {statistics.median(series('axum','metrics','p99_ms')):.2f} |",
+      "",
+      f"Difference of the medians: **{(statistics.median(on) / statistics.median(off) - 1) * 100:+.1f} %** req/s (target: within 5 %). "
+      f"Run by run (on against the off run just before it): {', '.join(f'{p * 100:+.1f} %' for p in pairs)}. "
+      f"Accepted deliveries the exporter counted, per run: {', '.join(counted)}.",
+      "<!-- bench-metrics:end -->"]
+    metrics_section = "\n".join(mlines)
+
 # A plain SVG bar chart: verified and baseline req/s per framework.
 top = max(max(v, b) for _, v, b in chart) * 1.15
 width, height, left, bottom = 640, 320, 70, 40
@@ -139,10 +172,14 @@ for i, (f, v, b) in enumerate(chart):
 svg.append(f'<rect x="{width-190}" y="30" width="12" height="12" fill="#4c72b0"/><text x="{width-172}" y="40">verified (example)</text>')
 svg.append(f'<rect x="{width-190}" y="48" width="12" height="12" fill="#bbbbbb"/><text x="{width-172}" y="58">baseline (no verification)</text>')
 svg.append("</svg>")
-os.makedirs("docs", exist_ok=True)
-open("docs/bench-servers.svg", "w").write("\n".join(svg) + "\n")
 text = open("docs/benchmarks.md").read()
-text = re.sub(r"<!-- bench-servers:start -->.*?<!-- bench-servers:end -->", lambda _: section, text, flags=re.S)
+if measured >= set(frameworks):
+    os.makedirs("docs", exist_ok=True)
+    open("docs/bench-servers.svg", "w").write("\n".join(svg) + "\n")
+    text = re.sub(r"<!-- bench-servers:start -->.*?<!-- bench-servers:end -->", lambda _: section, text, flags=re.S)
+    print(section)
+if metrics_section:
+    text = re.sub(r"<!-- bench-metrics:start -->.*?<!-- bench-metrics:end -->", lambda _: metrics_section, text, flags=re.S)
+    print(metrics_section)
 open("docs/benchmarks.md", "w").write(text)
-print(section)
 PY

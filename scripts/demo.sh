@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-command demo, no Clerk account and no tunnel needed:
 #   scripts/demo.sh [actix-web|axum|poem|rocket|warp]   (default: axum)
-# Builds the example server and the clerk-webhook CLI, starts the server with the
+# Builds the workspace (the example servers and the clerk-webhook CLI), starts the server with the
 # development secret from .env.example, sends one signed sample of every Clerk event type,
 # shows what the server logged, stops it, and exits 0 only if every delivery got a 2xx.
 # PORT (default 3000) picks the port.
@@ -22,8 +22,10 @@ secret="$(sed -n 's/^CLERK_WEBHOOK_SIGNING_SECRET=//p' .env.example)"
 port="${PORT:-3000}"
 url="http://127.0.0.1:${port}/api/webhooks"
 
-echo "== Building example-${framework} and the clerk-webhook CLI"
-cargo build --quiet -p "example-${framework}" -p clerk-webhook-cli
+# The whole workspace, as the README's next steps build it: one build, every binary, no
+# rebuild later (a build of some packages alone unifies features differently).
+echo "== Building the workspace (every example and the clerk-webhook CLI)"
+cargo build --quiet --workspace --locked
 
 server_log="$(mktemp)"
 send_log="$(mktemp)"
