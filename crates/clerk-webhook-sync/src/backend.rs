@@ -35,6 +35,15 @@ impl Backend {
         }
     }
 
+    /// The collation that orders text by its bytes (svix-ids compare the same way on both
+    /// backends, whatever the database's default collation).
+    pub(crate) fn binary_collation(self) -> &'static str {
+        match self {
+            Self::Sqlite => "BINARY",
+            Self::Postgres => "\"C\"",
+        }
+    }
+
     /// How a write transaction starts. SQLite takes its write lock up front, so concurrent
     /// writers wait (busy timeout) instead of failing on a lock upgrade.
     pub(crate) fn begin(self) -> &'static str {

@@ -313,6 +313,10 @@ impl<H: SyncHook> SyncStore<H> {
         let base_overlap = overlap(limit);
         // Where the next unlisted object is expected; how far before it to start.
         let (mut cursor, mut back) = (0_usize, 0_usize);
+        // Full pages in a row that listed nothing new and held the same objects as the one
+        // before: a listing that ignores its offset, or pages of objects without ids,
+        // must stop, not loop.
+        let (mut previous, mut stalled) = (Vec::<String>::new(), 0_u32);
         let mut next = Some(PageFetch::start(api, resource, limit, 0));
         while let Some(fetch) = next.take() {
             let page = match fetch.finish().await {
@@ -350,12 +354,29 @@ impl<H: SyncHook> SyncStore<H> {
                         .is_none_or(|id| !before.contains(id) && in_page.insert(id.to_owned()))
                 })
                 .collect();
+            let same = ids == previous;
+            previous = ids.iter().map(|id| (*id).to_owned()).collect();
             let objects: Vec<ListedObject> = page
                 .objects
                 .into_iter()
                 .zip(fresh)
                 .filter_map(|(object, fresh)| fresh.then_some(object))
                 .collect();
+            let new_ids = objects
+                .iter()
+                .filter(|object| object.id().is_some())
+                .count();
+            if new_ids == 0 && same && count >= limit {
+                stalled += 1;
+                if stalled > MAX_STALLED_PAGES {
+                    listed.incomplete = Some(format!(
+                        "the listing makes no progress: {stalled} full pages in a row from offset {offset} held nothing new (objects without an id, or an API ignoring offset)"
+                    ));
+                    break;
+                }
+            } else {
+                stalled = 0;
+            }
             listed.listed += objects.len();
             listed.add(self.apply_page(connection, resource, &objects).await?);
             progress(resource, listed.listed, page.total_count);
@@ -435,6 +456,9 @@ impl<H: SyncHook> SyncStore<H> {
         }
     }
 }
+
+/// How many full pages in a row may bring nothing new before a listing is declared stuck.
+const MAX_STALLED_PAGES: u32 = 8;
 
 /// The smallest page a backfill asks for: a page must hold more than its overlap.
 pub const MIN_PAGE_SIZE: usize = 2;

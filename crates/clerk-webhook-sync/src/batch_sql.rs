@@ -105,7 +105,7 @@ pub(crate) fn update(table: &Table, backend: Backend, rows: usize) -> String {
          WHERE {name}.id = listed.column1 AND {guard} RETURNING {name}.id",
         assignments = assignments.join(", "),
         values = values(table, backend, rows, ""),
-        guard = live_and_older(name, &updated_at, "NULL", "NULL"),
+        guard = live_and_older(backend, name, &updated_at, "NULL", "NULL"),
     )
 }
 

@@ -25,17 +25,34 @@ pub(crate) struct ListedObject {
     pub(crate) json: Box<RawValue>,
     /// Its typed form (or why it is not JSON).
     pub(crate) event: Result<ClerkEvent, serde_json::Error>,
+    /// Its `id`, read from the text alone: known even when the typed form fails (data
+    /// nested deeper than serde_json's recursion limit, a number beyond `f64`), so that
+    /// such an object still anchors a page and is never pruned.
+    id: Option<String>,
+}
+
+/// An object's `id` and nothing else: the other members are skipped without being built
+/// (serde_json skips with a loop, at any depth).
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: Option<serde_json::Value>,
 }
 
 impl ListedObject {
     pub(crate) fn parse(resource: Resource, json: Box<RawValue>) -> Self {
         let event = ClerkEvent::from_data(resource.event_type(), json.get());
-        Self { json, event }
+        let id = serde_json::from_str::<IdOnly>(json.get())
+            .ok()
+            .and_then(|object| match object.id {
+                Some(serde_json::Value::String(id)) => Some(id),
+                _ => None,
+            });
+        Self { json, event, id }
     }
 
     /// Its id, when it has one.
     pub(crate) fn id(&self) -> Option<&str> {
-        self.event.as_ref().ok().and_then(ClerkEvent::data_id)
+        self.id.as_deref()
     }
 }
 

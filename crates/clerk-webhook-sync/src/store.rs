@@ -251,7 +251,7 @@ impl<H: SyncHook> SyncStore<H> {
                 .unwrap_or(Err(SyncError::TimedOut(self.wait)))?;
         let lag_ms = event
             .timestamp
-            .map(|timestamp| now_millis() - timestamp_millis(timestamp));
+            .map(|timestamp| now_millis().saturating_sub(timestamp_millis(timestamp)));
         crate::metrics::delivery(event.event.event_type(), outcome, lag_ms);
         if outcome == SyncOutcome::Quarantined {
             self.refresh_quarantine_gauge().await;
@@ -394,15 +394,26 @@ impl<H: SyncHook> SyncStore<H> {
                 }
             }
             Change::Tombstone { table, id } => {
-                let written = sqlx::query(AssertSqlSafe(self.sql(table).tombstone.as_str()))
-                    .bind(id)
+                let sql = self.sql(table);
+                let tombstoned = sqlx::query(AssertSqlSafe(sql.tombstone.as_str()))
+                    .bind(id.clone())
                     .bind(written.deleted_at)
                     .bind(written.data_json)
                     .execute(&mut *connection)
                     .await?;
-                // `deleted` either way; the hook only when the row changed.
-                let changed = (written.rows_affected() > 0).then_some(ChangeKind::Deleted);
-                (SyncOutcome::Deleted, changed)
+                // `deleted` either way; the hook only when the row changed (was live or
+                // absent). Over a tombstone, an earlier deletion's time is kept.
+                if tombstoned.rows_affected() > 0 {
+                    (SyncOutcome::Deleted, Some(ChangeKind::Deleted))
+                } else {
+                    sqlx::query(AssertSqlSafe(sql.earlier_deletion.as_str()))
+                        .bind(id)
+                        .bind(written.deleted_at)
+                        .bind(written.data_json)
+                        .execute(&mut *connection)
+                        .await?;
+                    (SyncOutcome::Deleted, None)
+                }
             }
         })
     }

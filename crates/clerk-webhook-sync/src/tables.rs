@@ -79,8 +79,11 @@ pub(crate) struct TableSql {
     pub(crate) update: String,
     /// `$1` id, `$2` deleted_at, `$3` raw. Clears the data: a tombstone is the same
     /// whatever arrived before it, so every order converges. Writes (affects a row) only
-    /// when the row was live or absent, or held a later deletion.
+    /// when the row was live or absent: the mirror changed.
     pub(crate) tombstone: String,
+    /// The same parameters: over a tombstone holding a later deletion, the earlier one's
+    /// time and body (so every order converges); not a change for the hook.
+    pub(crate) earlier_deletion: String,
     /// Every column, JSON as text; `WHERE id = $1` is appended for one row.
     pub(crate) select: String,
     /// `$1` id, `$2` deleted_at, `$3` raw, `$4` cutoff: a tombstone, but only over a live row
@@ -100,17 +103,19 @@ pub(crate) const VERSION_COLUMNS: [(&str, Kind); 2] = [
 /// left to right, and a missing part sorts first: a listed copy has neither of the last
 /// two, so it loses every tie against a webhook.
 pub(crate) fn live_and_older(
+    backend: Backend,
     table: &str,
     updated_at: &str,
     timestamp: &str,
     svix_id: &str,
 ) -> String {
+    let bytes = backend.binary_collation();
     format!(
         "{table}.deleted = FALSE \
          AND (COALESCE({table}.updated_at, -1), COALESCE({table}.version_timestamp, -1), \
-         COALESCE({table}.version_svix_id, '')) \
+         COALESCE({table}.version_svix_id, '') COLLATE {bytes}) \
          < (COALESCE(CAST({updated_at} AS BIGINT), -1), COALESCE(CAST({timestamp} AS BIGINT), -1), \
-         COALESCE(CAST({svix_id} AS TEXT), ''))"
+         COALESCE(CAST({svix_id} AS TEXT), '') COLLATE {bytes})"
     )
 }
 
@@ -168,6 +173,7 @@ impl Table {
              WHERE id = $1 AND {guard}",
             assignments = assignments.join(", "),
             guard = live_and_older(
+                backend,
                 table,
                 &updated_at_param,
                 &format!("${timestamp_param}"),
@@ -183,9 +189,14 @@ impl Table {
             "INSERT INTO {table} (id, deleted, deleted_at, raw) VALUES ($1, TRUE, $2, {raw3}) \
              ON CONFLICT (id) DO UPDATE SET {cleared}, deleted = TRUE, \
              deleted_at = excluded.deleted_at, raw = excluded.raw \
-             WHERE {table}.deleted = FALSE OR excluded.deleted_at < {table}.deleted_at",
+             WHERE {table}.deleted = FALSE",
             raw3 = param(3, Kind::Json),
             cleared = cleared.join(", "),
+        );
+        let earlier_deletion = format!(
+            "UPDATE {table} SET deleted_at = $2, raw = {raw3} \
+             WHERE id = $1 AND deleted = TRUE AND $2 < deleted_at",
+            raw3 = param(3, Kind::Json),
         );
         let prune = format!(
             "UPDATE {table} SET {cleared}, deleted = TRUE, deleted_at = $2, raw = {raw3} \
@@ -209,6 +220,7 @@ impl Table {
             insert,
             update,
             tombstone,
+            earlier_deletion,
             select,
             prune,
         }

@@ -34,6 +34,8 @@ struct Fake {
     broken: Vec<&'static str>,
     /// Added to the organizations' total_count (a paging anomaly).
     organizations_total_extra: usize,
+    /// Serve the first page whatever the offset asked (a broken listing).
+    ignore_offset: bool,
     /// When each request came, per (path, offset).
     requests: HashMap<(&'static str, usize), Vec<Instant>>,
     /// Deleted in Clerk right after the page at (path, offset) is served: this many
@@ -99,6 +101,11 @@ fn listing(
         Some("+created_at")
     );
     let (limit, offset) = page(query);
+    let offset = if fake.lock().unwrap().ignore_offset {
+        0
+    } else {
+        offset
+    };
     assert!(limit <= 500, "limit {limit}");
     let mut fake = fake.lock().unwrap();
     fake.requests
@@ -1063,7 +1070,54 @@ async fn a_hook_error_rolls_back_its_whole_page(store: SyncStore) {
     assert_eq!(common::app_users(&store).await.len(), 1_000);
 }
 
+/// Objects whose data no `serde_json::Value` can hold (nested 200 deep) still have an id:
+/// they anchor pages, are listed once, are never pruned, and the run ends. A listing that
+/// ignores its offset is reported stuck instead of looping.
+async fn unparseable_objects_and_a_stuck_listing_end_the_run(store: SyncStore) {
+    let mut fake = fake_clerk(30, 0, 0);
+    for user in fake.users.iter_mut().skip(5) {
+        let mut deep = json!("bottom");
+        for _ in 0..200 {
+            deep = json!({ "d": deep });
+        }
+        user["unsafe_metadata"] = deep;
+    }
+    let fake = Arc::new(Mutex::new(fake));
+    let api = api(&fake).await;
+    let options = BackfillOptions {
+        prune: true,
+        page_size: 2,
+    };
+    let run = store.backfill(&api, &options, |_, _, _| {});
+    let report = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the run ends")
+        .unwrap();
+    let users = report.resource(Resource::Users).unwrap();
+    assert_eq!(
+        (users.listed, users.inserted, users.unfit, users.pruned),
+        (30, 5, 25, 0),
+        "{report}"
+    );
+
+    fake.lock().unwrap().ignore_offset = true;
+    let run = store.backfill(&api, &options, |_, _, _| {});
+    let report = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the run ends")
+        .unwrap();
+    let users = report.resource(Resource::Users).unwrap();
+    assert!(
+        users
+            .incomplete
+            .as_deref()
+            .is_some_and(|reason| reason.contains("makes no progress")),
+        "{report}"
+    );
+}
+
 on_both_backends!(
+    unparseable_objects_and_a_stuck_listing_end_the_run,
     a_backfill_and_a_prune_reach_the_hook,
     a_listing_loses_ties_against_a_delivery,
     lists_every_page_and_retries,

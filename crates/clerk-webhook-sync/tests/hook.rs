@@ -70,6 +70,21 @@ async fn only_changes_reach_the_hook(store: SyncStore) {
         SyncOutcome::Deleted
     );
     assert_eq!(calls(&store), 3, "a second deletion changes nothing");
+    // An earlier deletion arriving late (a prune's tombstone, then Clerk's own
+    // user.deleted): the tombstone converges on the earlier time, the hook is not called.
+    assert_eq!(
+        apply(&store, "m8", &delete_body(Entity::User, 1, 1_716_883_250)).await,
+        SyncOutcome::Deleted
+    );
+    assert_eq!(
+        calls(&store),
+        3,
+        "an earlier deletion of a tombstone is no change"
+    );
+    assert_eq!(
+        store.user("user_1").await.unwrap().unwrap()["deleted_at"],
+        1_716_883_250_000_i64
+    );
     assert_eq!(
         app_users(&store).await,
         [("user_1".to_owned(), None, None, true)],

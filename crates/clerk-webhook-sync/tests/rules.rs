@@ -222,4 +222,23 @@ async fn sample_payloads_apply(store: SyncStore) {
     assert_eq!(store.snapshot().await.unwrap().deliveries, 46);
 }
 
-on_both_backends!(every_rule, sample_payloads_apply);
+/// A signed envelope `timestamp` at the edge of `i64` is data, not a crash: applied, and
+/// the lag metric saturates.
+async fn an_extreme_envelope_timestamp_is_applied(store: SyncStore) {
+    for (id, timestamp) in [("m_min", i64::MIN), ("m_max", i64::MAX)] {
+        let mut body = upsert_body(Entity::User, 7, 10, true);
+        body["timestamp"] = timestamp.into();
+        body["data"]["id"] = id.into();
+        assert_eq!(
+            apply(&store, id, body).await,
+            SyncOutcome::Inserted,
+            "{timestamp}"
+        );
+    }
+}
+
+on_both_backends!(
+    every_rule,
+    sample_payloads_apply,
+    an_extreme_envelope_timestamp_is_applied
+);
