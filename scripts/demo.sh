@@ -30,7 +30,7 @@ cargo build --quiet --workspace --locked
 server_log="$(mktemp)"
 send_log="$(mktemp)"
 CLERK_WEBHOOK_SIGNING_SECRET="$secret" HOST=127.0.0.1 PORT="$port" RUST_LOG=info NO_COLOR=1 \
-  "target/debug/example-${framework}" >"$server_log" 2>&1 &
+  "${CARGO_TARGET_DIR:-target}/debug/example-${framework}" >"$server_log" 2>&1 &
 server_pid=$!
 stop_server() {
   kill -TERM "$server_pid" 2>/dev/null || true
@@ -43,7 +43,7 @@ wait_for_port "$port" "$server_pid" "$server_log"
 
 echo "== clerk-webhook send --all --url ${url}"
 status=0
-target/debug/clerk-webhook send --all --url "$url" --secret "$secret" >"$send_log" 2>&1 || status=$?
+"${CARGO_TARGET_DIR:-target}/debug/clerk-webhook" send --all --url "$url" --secret "$secret" >"$send_log" 2>&1 || status=$?
 head -n 5 "$send_log"
 echo "   ..."
 

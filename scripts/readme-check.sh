@@ -7,17 +7,21 @@
 # built the workspace, `cargo build --workspace` must compile nothing).
 #
 # The README's test command (`cargo test --workspace --locked`) is not replayed: CI runs it
-# on its own. CARGO_TARGET_DIR is shared with the caller's build (default: this checkout's
-# target/), so a run costs no cold build. Needs curl, jq, openssl and pgrep.
+# on its own. The clone's target/ links to the caller's build directory (CARGO_TARGET_DIR,
+# default this checkout's target/), so a run costs no cold build. Needs curl, jq, openssl and pgrep.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+shared_target="${CARGO_TARGET_DIR:-$root/target}"
+# The reader's commands use ./target, as written: the clone's target/ is the shared one.
+unset CARGO_TARGET_DIR
 export DEMO_PORT="${DEMO_PORT:-3000}"
 for tool in curl jq openssl pgrep; do
   command -v "$tool" >/dev/null || { echo "readme-check: $tool is missing" >&2; exit 2; }
 done
 git clone --quiet "$root" "$work/clone"
+mkdir -p "$shared_target"
+ln -s "$shared_target" "$work/clone/target"
 trap 'cd /; pkill -P $$ 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # The marked blocks, command by command (a line ending in a backslash continues).
