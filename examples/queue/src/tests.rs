@@ -9,6 +9,11 @@ use clerk_webhook_testkit::{
 
 use super::{JobQueue, WorkerSettings, app};
 
+/// One test at a time: the contract suite captures each delivery's span, and a span
+/// callsite first reached by another test's thread at the same moment can be cached as
+/// uninteresting to the capture (tracing's callsite registration race).
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn settings() -> WorkerSettings {
     WorkerSettings {
         notify_url: "http://127.0.0.1:9/notify".to_owned(),
@@ -41,6 +46,7 @@ fn config() -> WebhookConfig {
 
 #[tokio::test]
 async fn app_meets_the_contract() {
+    let _serial = SERIAL.lock().await;
     let dir = temp_dir("contract");
     let app = AxumApp(app(config(), queue(&dir).await, 3));
     run_suite(
@@ -56,6 +62,7 @@ async fn app_meets_the_contract() {
 
 #[tokio::test]
 async fn a_queue_that_cannot_store_answers_503_so_svix_retries() {
+    let _serial = SERIAL.lock().await;
     let dir = temp_dir("broken");
     let queue = queue(&dir).await;
     if let JobQueue::Sqlite(storage) = &queue {

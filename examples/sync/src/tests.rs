@@ -14,6 +14,11 @@ use sqlx::Executor as _;
 
 use super::ApiToken;
 
+/// One test at a time: the contract suite captures each delivery's span, and a span
+/// callsite first reached by another test's thread at the same moment can be cached as
+/// uninteresting to the capture (tracing's callsite registration race).
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const USER_ID: &str = "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S";
 const TOKEN: &str = "test-token-0123456789abcdef0123456789abcdef";
 /// A value only `private_metadata` holds, so finding it anywhere in an answer is a leak.
@@ -49,6 +54,7 @@ async fn app_with(token: Option<ApiToken>) -> AxumApp {
 
 #[tokio::test]
 async fn app_meets_the_contract() {
+    let _serial = SERIAL.lock().await;
     let success = SuccessBody::Exact("Webhook received");
     for token in [None, token()] {
         let app = app_with(token).await;
@@ -87,6 +93,7 @@ async fn deliver_user_with_private_data(app: &AxumApp) {
 
 #[tokio::test]
 async fn reads_without_the_right_token_get_401_whether_or_not_the_user_exists() {
+    let _serial = SERIAL.lock().await;
     let app = app_with(token()).await;
     deliver_user_with_private_data(&app).await;
     let wrong = format!("Bearer {TOKEN}x");
@@ -116,6 +123,7 @@ async fn reads_without_the_right_token_get_401_whether_or_not_the_user_exists() 
 
 #[tokio::test]
 async fn the_right_token_reads_the_public_projection_only() {
+    let _serial = SERIAL.lock().await;
     let app = app_with(token()).await;
     deliver_user_with_private_data(&app).await;
     let bearer = format!("Bearer {TOKEN}");
@@ -154,6 +162,7 @@ async fn the_right_token_reads_the_public_projection_only() {
 
 #[tokio::test]
 async fn without_a_token_the_read_route_does_not_exist() {
+    let _serial = SERIAL.lock().await;
     let app = app_with(None).await;
     deliver_user_with_private_data(&app).await;
     let bearer = format!("Bearer {TOKEN}");
@@ -166,6 +175,7 @@ async fn without_a_token_the_read_route_does_not_exist() {
 
 #[tokio::test]
 async fn drifted_data_is_acknowledged_and_quarantined() {
+    let _serial = SERIAL.lock().await;
     let store = hooked(sqlite_store().await.unwrap()).await;
     let app = AxumApp(super::app(config(), store.clone(), None));
     let delivery = signed(TEST_SECRET, drifted_user_created());
@@ -222,11 +232,13 @@ async fn store_failure_answers_503_and_leaves_nothing(store: SyncStore) {
 
 #[tokio::test]
 async fn store_failure_on_sqlite() {
+    let _serial = SERIAL.lock().await;
     store_failure_answers_503_and_leaves_nothing(sqlite_store().await.unwrap()).await;
 }
 
 #[tokio::test]
 async fn store_failure_on_postgres() {
+    let _serial = SERIAL.lock().await;
     store_failure_answers_503_and_leaves_nothing(postgres_store().await.unwrap()).await;
 }
 
@@ -270,11 +282,13 @@ async fn hook_failure_answers_503_and_the_retry_applies_everything(store: SyncSt
 
 #[tokio::test]
 async fn hook_failure_on_sqlite() {
+    let _serial = SERIAL.lock().await;
     hook_failure_answers_503_and_the_retry_applies_everything(sqlite_store().await.unwrap()).await;
 }
 
 #[tokio::test]
 async fn hook_failure_on_postgres() {
+    let _serial = SERIAL.lock().await;
     hook_failure_answers_503_and_the_retry_applies_everything(postgres_store().await.unwrap())
         .await;
 }
