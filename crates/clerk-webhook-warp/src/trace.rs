@@ -8,7 +8,7 @@ use warp::{Filter, Rejection};
 /// that each request runs inside a
 /// [`delivery_span`](clerk_webhook_core::observe::delivery_span): every line your handler
 /// logs names its delivery, `webhook{svix_id, event_type, outcome, status}`. Built on
-/// [`warp::trace`], which also logs `processing request` and `finished processing` lines
+/// [`warp::trace()`], which also logs `processing request` and `finished processing` lines
 /// (target `warp::filters::trace`). A request the filter rejects (warp's own 404 or 405)
 /// gets no status.
 ///
