@@ -240,8 +240,17 @@ async fn send_example_shows_a_succeeded_row_and_warns_about_the_development_secr
     let page = start_dev(&receiver, &secret, 1.0).await;
     let browser = Browser::open(&page).await;
 
-    let endpoint = browser.section_text("Endpoint").await;
-    assert!(endpoint.contains(&receiver), "{endpoint}");
+    // The page fills the section once its first request to the API answers.
+    let endpoint = browser
+        .wait_for(
+            "the Endpoint section",
+            Duration::from_secs(10),
+            async || {
+                let text = browser.section_text("Endpoint").await;
+                text.contains(&receiver).then_some(text)
+            },
+        )
+        .await;
     assert!(endpoint.contains("Enabled"), "{endpoint}");
     assert!(endpoint.contains("public development secret"), "{endpoint}");
     assert!(endpoint.contains(&secret[..10]), "{endpoint}");
@@ -287,12 +296,19 @@ async fn a_failing_endpoint_goes_pending_then_failed_and_resend_adds_an_attempt(
     // 0.0001: the eight attempts spread over 9.9 s, so Pending is on screen for seconds.
     let page = start_dev(&endpoint.url, SECRET, 0.000_1).await;
     let browser = Browser::open(&page).await;
+    let shown = browser
+        .wait_for(
+            "the Endpoint section",
+            Duration::from_secs(10),
+            async || {
+                let text = browser.section_text("Endpoint").await;
+                text.contains(&endpoint.url).then_some(text)
+            },
+        )
+        .await;
     assert!(
-        !browser
-            .section_text("Endpoint")
-            .await
-            .contains("public development secret"),
-        "no warning with a secret of your own"
+        !shown.contains("public development secret"),
+        "no warning with a secret of your own: {shown}"
     );
 
     let id = browser.send_example("user.updated").await;

@@ -34,6 +34,9 @@ pub struct SuiteOptions {
     pub success: SuccessBody,
 }
 
+/// Held by a running suite (see [`run_suite`]).
+static SUITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs every case against `app`, which must serve `POST /api/webhooks`, accept
 /// [`TEST_SECRET`], and answer verified deliveries with `options.success`.
 ///
@@ -43,9 +46,14 @@ pub struct SuiteOptions {
 /// span that carries `svix_id`, `event_type`, `outcome` and `status`. So the app must
 /// open the integration's delivery span around its webhook route (`delivery_span`).
 ///
+/// Suites in one test binary run one at a time: the span capture reads what `tracing`
+/// decided for a callsite, and a suite registering a callsite while another captures
+/// could make that decision for both.
+///
 /// # Panics
 /// On the first case the app gets wrong, naming it.
 pub async fn run_suite(app: &impl WebhookTestApp, options: SuiteOptions) {
+    let _one_at_a_time = SUITES.lock().await;
     let suite = Suite {
         app,
         options,
@@ -81,6 +89,7 @@ pub async fn run_suite(app: &impl WebhookTestApp, options: SuiteOptions) {
 /// # Panics
 /// When a valid delivery does not get `500 Webhook receiver is not configured`.
 pub async fn run_unconfigured_suite(app: &impl WebhookTestApp) {
+    let _one_at_a_time = SUITES.lock().await;
     let delivery = signed(TEST_SECRET, user_created());
     let response = app.send(delivery.request()).await;
     assert_eq!(

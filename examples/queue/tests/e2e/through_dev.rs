@@ -65,8 +65,8 @@ async fn slow_notify_url_does_not_slow_the_answers() {
         ids.push(created["id"].as_str().unwrap().to_owned());
     }
 
-    // Every message Succeeded on its first attempt, answered in under a second, while
-    // the notifications (20 s each) are still in progress.
+    // Every message Succeeded on its first attempt, answered in under 5 s, while the
+    // notifications (20 s each) are still in progress.
     let started = std::time::Instant::now();
     for id in &ids {
         let message = loop {
@@ -95,7 +95,8 @@ async fn slow_notify_url_does_not_slow_the_answers() {
         assert_eq!(attempts.len(), 1, "{message}");
         assert_eq!(attempts[0]["status_code"], 200, "{message}");
         let latency = attempts[0]["latency_ms"].as_u64().unwrap();
-        assert!(latency < 1_000, "{id} answered in {latency} ms");
+        // Far below the notification's 20 s (a bound a loaded CI machine cannot trip).
+        assert!(latency < 5_000, "{id} answered in {latency} ms");
     }
 
     // All 50 notified, once each, with the svix-id (the dev server's message id) as the
