@@ -65,6 +65,17 @@ pub(crate) fn insert(table: &Table, backend: Backend, rows: usize) -> String {
     )
 }
 
+/// Which of the listed ids the table holds, without locking them: it only decides what to
+/// insert (what [`lock`] reads afterwards decides the rest).
+pub(crate) fn held(table: &Table, backend: Backend, rows: usize) -> String {
+    let ids: Vec<String> = (1..=rows).map(|n| backend.param(n)).collect();
+    format!(
+        "SELECT id FROM {table} WHERE id IN ({ids})",
+        table = table.name,
+        ids = ids.join(", "),
+    )
+}
+
 /// Locks the rows of the listed ids (PostgreSQL; SQLite's write lock already covers them)
 /// and reads what decides `unchanged` and `stale`: `id`, `deleted` (0 or 1), `updated_at`.
 pub(crate) fn lock(table: &Table, backend: Backend, rows: usize) -> String {

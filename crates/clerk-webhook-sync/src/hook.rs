@@ -14,12 +14,17 @@ pub type HookError = Box<dyn std::error::Error + Send + Sync>;
 /// Application code that keeps your own tables in step with the mirror, with the mirror's
 /// guarantees.
 ///
-/// [`SyncStore::with_hook`](crate::SyncStore::with_hook) installs it. The store calls
-/// [`on_change`](Self::on_change) inside the transaction that holds the delivery's ledger
-/// row and the guarded mirror write, once for each mirror row that actually changed
-/// (inserted, updated, turned into a tombstone), with that transaction. Duplicates, stale
-/// versions, quarantined and ignored deliveries never reach it. Backfills, prunes and
-/// quarantine replays go through it too.
+/// [`SyncStore::with_hook`](crate::SyncStore::with_hook) installs it. The store calls it
+/// inside the transaction that holds the delivery's ledger row and the guarded mirror
+/// write, for each mirror row that actually changed (inserted, updated, turned into a
+/// tombstone), with that transaction. Duplicates, stale versions, quarantined and ignored
+/// deliveries never reach it. Backfills, prunes and quarantine replays go through it too.
+///
+/// A webhook delivery calls [`on_change`](Self::on_change) with its one change. A backfill
+/// applies each listed page (up to 500 objects) in one transaction and calls
+/// [`on_changes`](Self::on_changes) once with the page's changes; by default that calls
+/// `on_change` for each, and a hook that writes many rows faster in one statement (a
+/// multi-row `INSERT … ON CONFLICT`) overrides it.
 ///
 /// An error rolls everything back, ledger row included: the delivery is answered 5xx and
 /// Svix retries it, and nothing is half-applied. So do only database work on `tx` here:
@@ -32,6 +37,23 @@ pub trait SyncHook: Send + Sync {
         change: &MirrorChange<'_>,
         tx: &mut AnyConnection,
     ) -> impl Future<Output = Result<(), HookError>> + Send;
+
+    /// Applies several changes (one listed page's, in listing order, each id at most once)
+    /// to your tables through `tx`. The default calls [`on_change`](Self::on_change) for
+    /// each, in order; an override must have the same effect. The store never calls it
+    /// with an empty slice.
+    fn on_changes(
+        &self,
+        changes: &[MirrorChange<'_>],
+        tx: &mut AnyConnection,
+    ) -> impl Future<Output = Result<(), HookError>> + Send {
+        async move {
+            for change in changes {
+                self.on_change(change, &mut *tx).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// No hook: the mirror tables alone.

@@ -140,10 +140,15 @@ impl<H: SyncHook> SyncStore<H> {
         Ok(counts)
     }
 
-    /// One chunk of a page: insert what is new, lock and read the rest, update what is
-    /// older. Every count comes from what these statements report, in the transaction that
-    /// holds the rows (SQLite's write lock, PostgreSQL's row locks), so a webhook that
-    /// commits meanwhile can change none of them before the commit.
+    /// One chunk of a page: insert the ids the table does not hold, then lock and read the
+    /// others, then update what is older. Every count comes from what these statements
+    /// report, in the transaction that holds the rows (SQLite's write lock, PostgreSQL's
+    /// row locks), so a webhook that commits meanwhile can change none of them before the
+    /// commit. Asking first which ids the table holds (ids only, no lock) sends each listed
+    /// object to the database once, not twice (an insert of a row that exists still parses
+    /// its JSON), which is what a backfill over a filled mirror is. Rows are locked in one
+    /// statement, in id order, after the inserts (themselves in id order), so two pages
+    /// applied at once never wait on each other in a cycle.
     async fn apply_chunk(
         &self,
         tx: &mut AnyConnection,
@@ -152,102 +157,149 @@ impl<H: SyncHook> SyncStore<H> {
         counts: &mut PageCounts,
     ) -> Result<(), SyncError> {
         let backend = self.backend();
-        let inserted: HashSet<String> = sqlx::query_scalar_with::<_, String, _>(
-            AssertSqlSafe(batch_sql::insert(table, backend, chunk.len())),
-            arguments(chunk.iter())?,
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .collect();
+        let held = held_ids(tx, table, backend, chunk).await?;
+        let mut missing: Vec<&Listed<'_>> = chunk
+            .iter()
+            .filter(|listed| !held.contains(&listed.id))
+            .collect();
+        missing.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let inserted: HashSet<String> = if missing.is_empty() {
+            HashSet::new()
+        } else {
+            sqlx::query_scalar_with::<_, String, _>(
+                AssertSqlSafe(batch_sql::insert(table, backend, missing.len())),
+                arguments(missing.iter().copied())?,
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect()
+        };
+        // The rest: those held before, and those a webhook inserted meanwhile.
         let existing: Vec<&Listed<'_>> = chunk
             .iter()
             .filter(|listed| !inserted.contains(&listed.id))
             .collect();
-        let updated = self
-            .update_existing(tx, table, backend, &existing, counts)
-            .await?;
+        let rows = lock_rows(tx, table, backend, existing.iter().copied()).await?;
+        let updated = update_existing(tx, table, backend, &existing, &rows, counts).await?;
         counts.inserted += inserted.len();
         counts.updated += updated.len();
-        for listed in chunk {
-            let kind = if inserted.contains(&listed.id) {
-                ChangeKind::Inserted
-            } else if updated.contains(&listed.id) {
-                ChangeKind::Updated
-            } else {
-                continue;
-            };
-            let change = MirrorChange {
-                resource: table.resource,
-                id: &listed.id,
-                kind,
-                object: Mirrored::of(Some(listed.event)),
-                timestamp: None,
-                svix_id: None,
-            };
+        let changes: Vec<MirrorChange<'_>> = chunk
+            .iter()
+            .filter_map(|listed| {
+                let kind = if inserted.contains(&listed.id) {
+                    ChangeKind::Inserted
+                } else if updated.contains(&listed.id) {
+                    ChangeKind::Updated
+                } else {
+                    return None;
+                };
+                Some(MirrorChange {
+                    resource: table.resource,
+                    id: &listed.id,
+                    kind,
+                    object: Mirrored::of(Some(listed.event)),
+                    timestamp: None,
+                    svix_id: None,
+                })
+            })
+            .collect();
+        if !changes.is_empty() {
             self.hook()
-                .on_change(&change, &mut *tx)
+                .on_changes(&changes, &mut *tx)
                 .await
                 .map_err(SyncError::Hook)?;
         }
         Ok(())
     }
+}
 
-    /// The listed objects whose id the table already holds: `unchanged` when the row is
-    /// live with the same `updated_at`, `stale` when it is a tombstone; the others go
-    /// through the guarded update, and those it does not replace are `stale` too (the row
-    /// is newer). Returns the ids updated.
-    async fn update_existing(
-        &self,
-        tx: &mut AnyConnection,
-        table: &'static Table,
-        backend: Backend,
-        existing: &[&Listed<'_>],
-        counts: &mut PageCounts,
-    ) -> Result<HashSet<String>, SyncError> {
-        if existing.is_empty() {
-            return Ok(HashSet::new());
-        }
-        let mut lock = sqlx::query(AssertSqlSafe(batch_sql::lock(
-            table,
-            backend,
-            existing.len(),
-        )));
-        for listed in existing {
-            lock = lock.bind(listed.id.clone());
-        }
-        let mut rows = HashMap::with_capacity(existing.len());
-        for row in lock.fetch_all(&mut *tx).await? {
-            let id: String = row.try_get("id")?;
-            let deleted: i64 = row.try_get("deleted")?;
-            let updated_at: Option<i64> = row.try_get("updated_at")?;
-            rows.insert(id, (deleted != 0, updated_at));
-        }
-        let mut older = Vec::with_capacity(existing.len());
-        for listed in existing {
-            match rows.get(&listed.id) {
-                Some((false, Some(updated_at))) if listed.updated_at == Some(*updated_at) => {
-                    counts.unchanged += 1;
-                }
-                Some((false, _)) => older.push(*listed),
-                // A tombstone stays one.
-                _ => counts.stale += 1,
-            }
-        }
-        if older.is_empty() {
-            return Ok(HashSet::new());
-        }
-        let updated: HashSet<String> = sqlx::query_scalar_with::<_, String, _>(
-            AssertSqlSafe(batch_sql::update(table, backend, older.len())),
-            arguments(older.iter().copied())?,
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .collect();
-        counts.stale += older.len() - updated.len();
-        Ok(updated)
+/// What a held row says of a listed copy: (deleted, `updated_at`).
+type HeldRow = (bool, Option<i64>);
+
+/// The ids of `chunk` the table holds (no lock).
+async fn held_ids(
+    tx: &mut AnyConnection,
+    table: &'static Table,
+    backend: Backend,
+    chunk: &[Listed<'_>],
+) -> Result<HashSet<String>, SyncError> {
+    if chunk.is_empty() {
+        return Ok(HashSet::new());
     }
+    let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(batch_sql::held(
+        table,
+        backend,
+        chunk.len(),
+    )));
+    for listed in chunk {
+        query = query.bind(listed.id.clone());
+    }
+    Ok(query.fetch_all(&mut *tx).await?.into_iter().collect())
+}
+
+/// Locks the rows of `listed` that the table holds (PostgreSQL's `FOR UPDATE`; SQLite's
+/// write lock already covers them) and reads them, by id.
+async fn lock_rows<'a, 'b: 'a>(
+    tx: &mut AnyConnection,
+    table: &'static Table,
+    backend: Backend,
+    listed: impl Iterator<Item = &'a Listed<'b>>,
+) -> Result<HashMap<String, HeldRow>, SyncError> {
+    let ids: Vec<String> = listed.map(|listed| listed.id.clone()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut lock = sqlx::query(AssertSqlSafe(batch_sql::lock(table, backend, ids.len())));
+    for id in ids {
+        lock = lock.bind(id);
+    }
+    let mut rows = HashMap::new();
+    for row in lock.fetch_all(&mut *tx).await? {
+        let id: String = row.try_get("id")?;
+        let deleted: i64 = row.try_get("deleted")?;
+        let updated_at: Option<i64> = row.try_get("updated_at")?;
+        rows.insert(id, (deleted != 0, updated_at));
+    }
+    Ok(rows)
+}
+
+/// The listed objects whose id the table holds (`rows`, read by [`lock_rows`]):
+/// `unchanged` when the row is live with the same `updated_at`, `stale` when it is a
+/// tombstone; the others go through the guarded update, and those it does not replace are
+/// `stale` too (the row is newer). Returns the ids updated.
+async fn update_existing(
+    tx: &mut AnyConnection,
+    table: &'static Table,
+    backend: Backend,
+    existing: &[&Listed<'_>],
+    rows: &HashMap<String, HeldRow>,
+    counts: &mut PageCounts,
+) -> Result<HashSet<String>, SyncError> {
+    let mut older = Vec::with_capacity(existing.len());
+    for listed in existing {
+        match rows.get(&listed.id) {
+            Some((false, Some(updated_at))) if listed.updated_at == Some(*updated_at) => {
+                counts.unchanged += 1;
+            }
+            Some((false, _)) => older.push(*listed),
+            // A tombstone stays one.
+            _ => counts.stale += 1,
+        }
+    }
+    if older.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let updated: HashSet<String> = sqlx::query_scalar_with::<_, String, _>(
+        AssertSqlSafe(batch_sql::update(table, backend, older.len())),
+        arguments(older.iter().copied())?,
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    counts.stale += older.len() - updated.len();
+    Ok(updated)
 }
 
 /// The bind parameters of `rows`, in [`batch_sql`]'s order: id, data columns, raw.

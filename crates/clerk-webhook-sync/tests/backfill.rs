@@ -1116,8 +1116,177 @@ async fn unparseable_objects_and_a_stuck_listing_end_the_run(store: SyncStore) {
     );
 }
 
+/// A webhook's insert that commits while a page is applied, after the page read which ids
+/// the table holds (PostgreSQL: the page's insert waits for it, then leaves that row
+/// alone), is read again and compared like any held row: here it is older than the listed
+/// copy, which replaces it (`updated`, not `stale`).
+#[tokio::test]
+async fn an_insert_racing_the_page_is_read_again_on_postgres() {
+    let store = common::postgres().await;
+    let fake = Arc::new(Mutex::new(fake_clerk(3, 0, 0)));
+    let api = api(&fake).await;
+    let mut racer = store.pool().begin().await.unwrap();
+    let racer_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *racer)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO clerk_users (id, first_name, updated_at, raw) \
+         VALUES ('user_1', 'from the webhook', 5, CAST('{\"id\": \"user_1\"}' AS JSONB))",
+    )
+    .execute(&mut *racer)
+    .await
+    .unwrap();
+    let watcher = store.pool().clone();
+    let commit_once_blocked = async move {
+        let started = Instant::now();
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+            )
+            .bind(racer_pid)
+            .fetch_one(&watcher)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the page never waited for the racing insert"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        racer.commit().await.unwrap();
+    };
+    let options = BackfillOptions::default();
+    let (report, ()) = tokio::join!(
+        store.backfill(&api, &options, |_, _, _| {}),
+        commit_once_blocked
+    );
+    let report = report.unwrap();
+    let users = report.resource(Resource::Users).unwrap();
+    assert_eq!(
+        (users.inserted, users.updated, users.stale),
+        (2, 1, 0),
+        "{report}"
+    );
+    let user = store.user("user_1").await.unwrap().unwrap();
+    assert_eq!(
+        user["updated_at"], 10,
+        "the listed copy replaced the older row"
+    );
+}
+
+/// Three backfills at once over a half-filled mirror (every page mixes rows held and rows
+/// to insert) on PostgreSQL: none stops on a deadlock, and together they leave every user
+/// once. (Locking the held rows before inserting the others, then locking the inserted
+/// ones a webhook had raced, let two pages wait on each other in a cycle.)
+#[tokio::test]
+async fn three_backfills_at_once_over_a_half_filled_mirror_on_postgres() {
+    let store = common::postgres().await;
+    let users = 5_000;
+    let mut odd = fake_clerk(users, 0, 0);
+    odd.users = odd
+        .users
+        .into_iter()
+        .enumerate()
+        .filter(|(n, _)| n % 2 == 1)
+        .map(|(_, user)| user)
+        .collect();
+    let half = Arc::new(Mutex::new(odd));
+    let options = BackfillOptions::default();
+    store
+        .backfill(&api(&half).await, &options, |_, _, _| {})
+        .await
+        .unwrap();
+    let all = Arc::new(Mutex::new(fake_clerk(users, 0, 0)));
+    let api = api(&all).await;
+    let (a, b, c) = tokio::join!(
+        store.backfill(&api, &options, |_, _, _| {}),
+        store.backfill(&api, &options, |_, _, _| {}),
+        store.backfill(&api, &options, |_, _, _| {}),
+    );
+    let mut inserted = 0;
+    for report in [a, b, c] {
+        let report = report.unwrap_or_else(|error| panic!("a backfill stopped: {error}"));
+        let listed = report.resource(Resource::Users).unwrap();
+        assert_eq!(listed.listed, users, "{report}");
+        inserted += listed.inserted;
+    }
+    assert_eq!(
+        inserted,
+        users / 2,
+        "each missing user inserted by exactly one run"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM clerk_users")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, i64::try_from(users).unwrap());
+}
+
+/// A hook that overrides `on_changes`: what each call was given.
+#[derive(Default)]
+struct PageHook {
+    /// The ids of each `on_changes` call, in order.
+    batches: Mutex<Vec<Vec<String>>>,
+    /// `on_change` calls (none expected from a backfill).
+    singles: std::sync::atomic::AtomicUsize,
+}
+
+impl clerk_webhook_sync::SyncHook for PageHook {
+    async fn on_change(
+        &self,
+        _change: &clerk_webhook_sync::MirrorChange<'_>,
+        _tx: &mut sqlx::AnyConnection,
+    ) -> Result<(), clerk_webhook_sync::HookError> {
+        self.singles
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn on_changes(
+        &self,
+        changes: &[clerk_webhook_sync::MirrorChange<'_>],
+        _tx: &mut sqlx::AnyConnection,
+    ) -> Result<(), clerk_webhook_sync::HookError> {
+        let ids = changes.iter().map(|change| change.id.to_owned()).collect();
+        self.batches.lock().unwrap().push(ids);
+        Ok(())
+    }
+}
+
+/// A backfill hands the hook each page's changes in one `on_changes` call: 1,100 users in
+/// pages of 500 (overlapping by 10, whose rows are unchanged by then) are 3 calls of 500,
+/// 490 and 110 distinct ids, every user once, and `on_change` is never called.
+async fn a_backfill_hands_the_hook_one_call_per_page(store: SyncStore) {
+    let store = store.with_hook(PageHook::default());
+    let fake = Arc::new(Mutex::new(fake_clerk(1_100, 0, 0)));
+    let report = store
+        .backfill(&api(&fake).await, &BackfillOptions::default(), |_, _, _| {})
+        .await
+        .unwrap();
+    assert_eq!(report.resource(Resource::Users).unwrap().inserted, 1_100);
+    let batches = store.hook().batches.lock().unwrap().clone();
+    let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [500, 490, 110], "one call per page");
+    let mut ids: Vec<&String> = batches.iter().flatten().collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 1_100, "every user once");
+    assert_eq!(
+        store
+            .hook()
+            .singles
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+}
+
 on_both_backends!(
     unparseable_objects_and_a_stuck_listing_end_the_run,
+    a_backfill_hands_the_hook_one_call_per_page,
     a_backfill_and_a_prune_reach_the_hook,
     a_listing_loses_ties_against_a_delivery,
     lists_every_page_and_retries,

@@ -100,12 +100,17 @@ const APP_USERS_TABLE: &str = "CREATE TABLE app_users (
 /// database work here (a welcome email belongs after the commit, or in a job queue).
 struct AppUsers;
 
-impl SyncHook for AppUsers {
-    async fn on_change(
-        &self,
-        change: &MirrorChange<'_>,
-        tx: &mut AnyConnection,
-    ) -> Result<(), HookError> {
+/// One `app_users` row.
+struct AppUser<'a> {
+    id: &'a str,
+    email: Option<String>,
+    display_name: Option<String>,
+    deleted: bool,
+}
+
+impl<'a> AppUser<'a> {
+    /// The row a change writes; `None` for organizations and memberships.
+    fn of(change: &MirrorChange<'a>) -> Option<Self> {
         let (email, display_name, deleted) = match change.object {
             Mirrored::User(user) => {
                 let email = user.primary_email_address().map(str::to_owned);
@@ -121,20 +126,74 @@ impl SyncHook for AppUsers {
                 (email, display_name, false)
             }
             Mirrored::Deleted if change.resource == Resource::Users => (None, None, true),
-            // Organizations and memberships: not in this table.
-            _ => return Ok(()),
+            _ => return None,
         };
-        sqlx::query(
-            "INSERT INTO app_users (id, email, display_name, deleted) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET email = excluded.email,
-             display_name = excluded.display_name, deleted = excluded.deleted",
-        )
-        .bind(change.id)
-        .bind(email)
-        .bind(display_name)
-        .bind(deleted)
-        .execute(tx)
-        .await?;
+        Some(Self {
+            id: change.id,
+            email,
+            display_name,
+            deleted,
+        })
+    }
+}
+
+/// Rows per `INSERT`: 4 values each, far below SQLite's and PostgreSQL's parameter limits.
+const APP_USERS_PER_INSERT: usize = 500;
+
+/// Writes `rows` (each id once) in one statement.
+async fn upsert_app_users(rows: &[AppUser<'_>], tx: &mut AnyConnection) -> Result<(), HookError> {
+    let values: Vec<String> = (0..rows.len())
+        .map(|row| {
+            let first = row * 4;
+            format!(
+                "(${}, ${}, ${}, ${})",
+                first + 1,
+                first + 2,
+                first + 3,
+                first + 4
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO app_users (id, email, display_name, deleted) VALUES {}
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email,
+         display_name = excluded.display_name, deleted = excluded.deleted",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for row in rows {
+        query = query
+            .bind(row.id)
+            .bind(row.email.as_deref())
+            .bind(row.display_name.as_deref())
+            .bind(row.deleted);
+    }
+    query.execute(tx).await?;
+    Ok(())
+}
+
+impl SyncHook for AppUsers {
+    async fn on_change(
+        &self,
+        change: &MirrorChange<'_>,
+        tx: &mut AnyConnection,
+    ) -> Result<(), HookError> {
+        match AppUser::of(change) {
+            Some(row) => upsert_app_users(&[row], tx).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A backfilled page: its users in a few multi-row statements, not one per user.
+    async fn on_changes(
+        &self,
+        changes: &[MirrorChange<'_>],
+        tx: &mut AnyConnection,
+    ) -> Result<(), HookError> {
+        let rows: Vec<AppUser<'_>> = changes.iter().filter_map(AppUser::of).collect();
+        for chunk in rows.chunks(APP_USERS_PER_INSERT) {
+            upsert_app_users(chunk, &mut *tx).await?;
+        }
         Ok(())
     }
 }

@@ -130,6 +130,14 @@ fn backfill_from_a_fake_backend_api(binary: &str, dir: &std::path::Path, databas
         .unwrap();
     let counts: Vec<&str> = users.split_whitespace().skip(1).collect();
     assert_eq!(counts[..2], ["2", "2"], "listed 2, inserted 2: {users}");
+    assert_eq!(
+        backfilled_app_users(database_url),
+        [
+            ("user_bf1".to_owned(), Some("Backfilled".to_owned())),
+            ("user_bf2".to_owned(), Some("Backfilled".to_owned())),
+        ],
+        "the hook's multi-row write reached app_users"
+    );
 
     let refused = run("sk_test_not_this_instance_key");
     assert_eq!(refused.status.code(), Some(1), "{refused:?}");
@@ -153,4 +161,24 @@ fn backfill_from_a_fake_backend_api(binary: &str, dir: &std::path::Path, databas
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("CLERK_SECRET_KEY is not set"));
+}
+
+/// The `app_users` rows the backfill wrote: id and display name.
+fn backfilled_app_users(database_url: &str) -> Vec<(String, Option<String>)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
+        let rows = sqlx::query_as(
+            "SELECT id, display_name FROM app_users WHERE id LIKE 'user_bf%' ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        rows
+    })
 }
