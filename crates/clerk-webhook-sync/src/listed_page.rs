@@ -180,8 +180,9 @@ impl<H: SyncHook> SyncStore<H> {
             .iter()
             .filter(|listed| !inserted.contains(&listed.id))
             .collect();
-        let rows = lock_rows(tx, table, backend, existing.iter().copied()).await?;
-        let updated = update_existing(tx, table, backend, &existing, &rows, counts).await?;
+        let updated = self
+            .update_existing(tx, table, backend, &existing, counts)
+            .await?;
         counts.inserted += inserted.len();
         counts.updated += updated.len();
         let changes: Vec<MirrorChange<'_>> = chunk
@@ -212,10 +213,63 @@ impl<H: SyncHook> SyncStore<H> {
         }
         Ok(())
     }
-}
 
-/// What a held row says of a listed copy: (deleted, `updated_at`).
-type HeldRow = (bool, Option<i64>);
+    /// The listed objects whose id the table already holds: `unchanged` when the row is
+    /// live with the same `updated_at`, `stale` when it is a tombstone; the others go
+    /// through the guarded update, and those it does not replace are `stale` too (the row
+    /// is newer). Returns the ids updated.
+    async fn update_existing(
+        &self,
+        tx: &mut AnyConnection,
+        table: &'static Table,
+        backend: Backend,
+        existing: &[&Listed<'_>],
+        counts: &mut PageCounts,
+    ) -> Result<HashSet<String>, SyncError> {
+        if existing.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut lock = sqlx::query(AssertSqlSafe(batch_sql::lock(
+            table,
+            backend,
+            existing.len(),
+        )));
+        for listed in existing {
+            lock = lock.bind(listed.id.clone());
+        }
+        let mut rows = HashMap::with_capacity(existing.len());
+        for row in lock.fetch_all(&mut *tx).await? {
+            let id: String = row.try_get("id")?;
+            let deleted: i64 = row.try_get("deleted")?;
+            let updated_at: Option<i64> = row.try_get("updated_at")?;
+            rows.insert(id, (deleted != 0, updated_at));
+        }
+        let mut older = Vec::with_capacity(existing.len());
+        for listed in existing {
+            match rows.get(&listed.id) {
+                Some((false, Some(updated_at))) if listed.updated_at == Some(*updated_at) => {
+                    counts.unchanged += 1;
+                }
+                Some((false, _)) => older.push(*listed),
+                // A tombstone stays one.
+                _ => counts.stale += 1,
+            }
+        }
+        if older.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let updated: HashSet<String> = sqlx::query_scalar_with::<_, String, _>(
+            AssertSqlSafe(batch_sql::update(table, backend, older.len())),
+            arguments(older.iter().copied())?,
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        counts.stale += older.len() - updated.len();
+        Ok(updated)
+    }
+}
 
 /// The ids of `chunk` the table holds (no lock).
 async fn held_ids(
@@ -236,70 +290,6 @@ async fn held_ids(
         query = query.bind(listed.id.clone());
     }
     Ok(query.fetch_all(&mut *tx).await?.into_iter().collect())
-}
-
-/// Locks the rows of `listed` that the table holds (PostgreSQL's `FOR UPDATE`; SQLite's
-/// write lock already covers them) and reads them, by id.
-async fn lock_rows<'a, 'b: 'a>(
-    tx: &mut AnyConnection,
-    table: &'static Table,
-    backend: Backend,
-    listed: impl Iterator<Item = &'a Listed<'b>>,
-) -> Result<HashMap<String, HeldRow>, SyncError> {
-    let ids: Vec<String> = listed.map(|listed| listed.id.clone()).collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut lock = sqlx::query(AssertSqlSafe(batch_sql::lock(table, backend, ids.len())));
-    for id in ids {
-        lock = lock.bind(id);
-    }
-    let mut rows = HashMap::new();
-    for row in lock.fetch_all(&mut *tx).await? {
-        let id: String = row.try_get("id")?;
-        let deleted: i64 = row.try_get("deleted")?;
-        let updated_at: Option<i64> = row.try_get("updated_at")?;
-        rows.insert(id, (deleted != 0, updated_at));
-    }
-    Ok(rows)
-}
-
-/// The listed objects whose id the table holds (`rows`, read by [`lock_rows`]):
-/// `unchanged` when the row is live with the same `updated_at`, `stale` when it is a
-/// tombstone; the others go through the guarded update, and those it does not replace are
-/// `stale` too (the row is newer). Returns the ids updated.
-async fn update_existing(
-    tx: &mut AnyConnection,
-    table: &'static Table,
-    backend: Backend,
-    existing: &[&Listed<'_>],
-    rows: &HashMap<String, HeldRow>,
-    counts: &mut PageCounts,
-) -> Result<HashSet<String>, SyncError> {
-    let mut older = Vec::with_capacity(existing.len());
-    for listed in existing {
-        match rows.get(&listed.id) {
-            Some((false, Some(updated_at))) if listed.updated_at == Some(*updated_at) => {
-                counts.unchanged += 1;
-            }
-            Some((false, _)) => older.push(*listed),
-            // A tombstone stays one.
-            _ => counts.stale += 1,
-        }
-    }
-    if older.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let updated: HashSet<String> = sqlx::query_scalar_with::<_, String, _>(
-        AssertSqlSafe(batch_sql::update(table, backend, older.len())),
-        arguments(older.iter().copied())?,
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
-    counts.stale += older.len() - updated.len();
-    Ok(updated)
 }
 
 /// The bind parameters of `rows`, in [`batch_sql`]'s order: id, data columns, raw.
