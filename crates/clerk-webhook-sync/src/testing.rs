@@ -63,9 +63,24 @@ pub async fn postgres_store() -> Result<SyncStore, SyncError> {
     admin
         .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .await?;
+    let pool = pool_in_schema(&url, &schema, 8).await?;
+    SyncStore::with_pool(pool, Backend::Postgres).await
+}
+
+/// A pool of at most `max_connections` to the PostgreSQL server at `url` whose every
+/// connection works in `schema` (its `search_path`), which must exist. Schemas named
+/// `clerk_sync_test_<pid>_…` are dropped once process `<pid>` has exited.
+///
+/// # Errors
+/// When no connection can be made.
+pub async fn pool_in_schema(
+    url: &str,
+    schema: &str,
+    max_connections: u32,
+) -> Result<sqlx::AnyPool, sqlx::Error> {
     let set_path = format!("SET search_path TO {schema}");
-    let pool = AnyPoolOptions::new()
-        .max_connections(8)
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
         .after_connect(move |connection, _| {
             let set_path = set_path.clone();
             Box::pin(async move {
@@ -73,9 +88,8 @@ pub async fn postgres_store() -> Result<SyncStore, SyncError> {
                 Ok(())
             })
         })
-        .connect(&url)
-        .await?;
-    SyncStore::with_pool(pool, Backend::Postgres).await
+        .connect(url)
+        .await
 }
 
 /// Drops the `clerk_sync_test_<pid>_<n>` schemas of processes that no longer run, once per

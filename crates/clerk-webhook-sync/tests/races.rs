@@ -102,18 +102,9 @@ async fn concurrent_start_up_on_a_fresh_postgres_schema() {
             .unwrap();
         let starts: Vec<_> = (0..3)
             .map(|_| {
-                let (url, set_path) = (url.clone(), format!("SET search_path TO {schema}"));
+                let (url, schema) = (url.clone(), schema.clone());
                 tokio::spawn(async move {
-                    let pool = AnyPoolOptions::new()
-                        .max_connections(2)
-                        .after_connect(move |connection, _| {
-                            let set_path = set_path.clone();
-                            Box::pin(async move {
-                                connection.execute(sqlx::AssertSqlSafe(set_path)).await?;
-                                Ok(())
-                            })
-                        })
-                        .connect(&url)
+                    let pool = clerk_webhook_sync::testing::pool_in_schema(&url, &schema, 2)
                         .await
                         .unwrap();
                     SyncStore::with_pool(pool, Backend::Postgres).await
